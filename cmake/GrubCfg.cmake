@@ -1,0 +1,25 @@
+# Script mode (cmake -P): writes an ISO's grub.cfg from boot/grub.cfg.
+#   TEMPLATE   boot/grub.cfg
+#   OUT        where to write
+#   CMDLINE    extra kernel command line
+#   SERVERS    ;-list of server names: one "module2 /boot/<name>.elf <name>" each
+#   EXTRA_CFG  optional file whose lines are added after the servers' lines
+#   GFXPAYLOAD "text" keeps EGA text on BIOS; empty lets GRUB pick a framebuffer
+file(READ ${TEMPLATE} cfg)
+set(modules "")
+foreach(s IN LISTS SERVERS)
+    string(APPEND modules "module2 /boot/${s}.elf ${s}\n    ")
+endforeach()
+if(EXTRA_CFG)
+    file(STRINGS ${EXTRA_CFG} extra)
+    foreach(line IN LISTS extra)
+        string(APPEND modules "${line}\n    ")
+    endforeach()
+endif()
+if(GFXPAYLOAD STREQUAL "")
+    string(REPLACE "set gfxpayload=text" "# framebuffer left to GRUB (RGB on BIOS too)"
+        cfg "${cfg}")
+endif()
+string(REPLACE "@MICA_CMDLINE@" "${CMDLINE}" cfg "${cfg}")
+string(REPLACE "@MICA_MODULES@" "${modules}" cfg "${cfg}")
+file(WRITE ${OUT} "${cfg}")

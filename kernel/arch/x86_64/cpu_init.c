@@ -1,0 +1,41 @@
+/*
+ * arch_cpu_init(): descriptor tables and the CPU protection features.
+ * SMEP and SMAP (CPUID.(EAX=7,ECX=0):EBX bits 7 and 20, SDM Vol. 3A §4.6)
+ * are switched on when present; NX was switched on by boot.S.
+ */
+#include "arch.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "kernel.h"
+
+extern uint32_t boot_nx;
+
+static bool cpu_smep, cpu_smap;
+
+static void enable_protection(void)
+{
+    uint32_t r[4];
+    cpuid(0, 0, r);
+    if (r[0] >= 7) {
+        cpuid(7, 0, r);
+        cpu_smep = (r[1] >> 7) & 1;
+        cpu_smap = (r[1] >> 20) & 1;
+    }
+    uint64_t cr4 = read_cr4();
+    if (cpu_smep)
+        cr4 |= CR4_SMEP;
+    if (cpu_smap)
+        cr4 |= CR4_SMAP;
+    write_cr4(cr4);
+    write_cr0(read_cr0() | CR0_WP);
+}
+
+void arch_cpu_init(void)
+{
+    gdt_init();
+    idt_init();
+    enable_protection();
+    kprintf("mica: cpu nx=%s smep=%s smap=%s wp=on\n", boot_nx ? "on" : "off",
+            cpu_smep ? "on" : "off", cpu_smap ? "on" : "off");
+}

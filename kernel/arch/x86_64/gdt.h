@@ -1,0 +1,25 @@
+/*
+ * Segment selectors and the TSS (see gdt.c).
+ */
+#ifndef MICA_ARCH_X86_64_GDT_H
+#define MICA_ARCH_X86_64_GDT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA (0x18 | 3)
+#define SEL_UCODE (0x20 | 3)
+#define SEL_TSS   0x28
+
+/* IST slots (1-based, as in the IDT gate). */
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI          2
+#define IST_MACHINE_CHECK 3
+
+void gdt_init(void);
+void gdt_set_kernel_stack(uint64_t rsp0);
+bool gdt_on_ist_stack(uint64_t addr);
+
+#endif

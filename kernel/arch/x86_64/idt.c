@@ -1,0 +1,52 @@
+/*
+ * The IDT: 256 interrupt gates pointing at the stubs of isr.S. Interrupt
+ * gates (not trap gates) so that IF is clear on entry (SDM Vol. 3A §6.12.1.3).
+ * #DF, NMI and #MC switch to their own IST stacks.
+ */
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+
+struct idt_gate {
+    uint16_t offset_lo;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_hi;
+    uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate, SDM Vol. 3A §6.14.1");
+
+#define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define STUB_SIZE      16
+
+extern char isr_stubs[];
+static struct idt_gate idt[256];
+
+static void set_gate(int vec, uint8_t ist)
+{
+    uint64_t addr = (uint64_t)isr_stubs + (uint64_t)vec * STUB_SIZE;
+    idt[vec] = (struct idt_gate){
+        .offset_lo = addr & 0xffff,
+        .selector = SEL_KCODE,
+        .ist = ist,
+        .type_attr = GATE_INTERRUPT,
+        .offset_mid = (addr >> 16) & 0xffff,
+        .offset_hi = addr >> 32,
+    };
+}
+
+void idt_init(void)
+{
+    for (int v = 0; v < 256; v++)
+        set_gate(v, 0);
+    set_gate(2, IST_NMI);
+    set_gate(8, IST_DOUBLE_FAULT);
+    set_gate(18, IST_MACHINE_CHECK);
+
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(ptr));
+}

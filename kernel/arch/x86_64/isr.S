@@ -1,0 +1,75 @@
+/*
+ * Interrupt and exception entry stubs. Every vector has a 16-byte stub at
+ * isr_stubs + 16 * vector that makes the stack uniform (a zero where the CPU
+ * pushes no error code, SDM Vol. 3A §6.13), pushes the vector number and
+ * joins isr_common, which saves the general registers as a struct trap_frame
+ * (trap.h) and calls trap_dispatch().
+ */
+    .text
+    .global isr_stubs
+    .balign 16
+isr_stubs:
+    .set vec, 0
+    .rept 256
+    .balign 16
+    /* Vectors with an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX. */
+    .if (vec == 8) || (vec >= 10 && vec <= 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $vec
+    jmp isr_common
+    .set vec, vec + 1
+    .endr
+
+isr_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    /* From ring 3: switch GS to the kernel's per-CPU base (SDM Vol. 2B SWAPGS). */
+    testb $3, 18 * 8(%rsp)
+    jz 1f
+    swapgs
+1:  cld
+    movq %rsp, %rdi
+    /* Frame pointer chain ends here for backtraces: link the interrupted
+     * frame so a panic shows where the trap came from. */
+    pushq 17 * 8(%rsp)        /* interrupted rip */
+    pushq 9 * 8(%rsp)         /* interrupted rbp (slot 8, one push ago) */
+    movq %rsp, %rbp
+    call trap_dispatch
+    addq $16, %rsp
+    .global trap_return
+trap_return:
+    testb $3, 18 * 8(%rsp)
+    jz 2f
+    swapgs
+2:  popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp
+    iretq

@@ -1,0 +1,41 @@
+/*
+ * x86_64 4-level page tables (SDM Vol. 3A §5.5): entry bits and the helpers
+ * that build mappings (see paging.c).
+ */
+#ifndef MICA_ARCH_X86_64_PAGING_H
+#define MICA_ARCH_X86_64_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pmm;
+
+#define PTE_P    (1ull << 0)
+#define PTE_W    (1ull << 1)
+#define PTE_U    (1ull << 2)
+#define PTE_PWT  (1ull << 3)
+#define PTE_PCD  (1ull << 4)
+#define PTE_PS   (1ull << 7)
+#define PTE_G    (1ull << 8)
+#define PTE_NX   (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define PAGE_2M (2ull << 20)
+
+/* Maps one 4 KiB page (or one 2 MiB page with PTE_PS) at va -> pa in the
+ * tables rooted at pml4 (physical). Intermediate tables come from pmm.
+ * Returns 0, or -1 when a table frame cannot be had. */
+int paging_map(struct pmm *pmm, uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
+
+/* The PTE_NX bit if the CPU supports NX (EFER.NXE is on), else 0. */
+uint64_t paging_nx(void);
+
+/* Physical address of the kernel's own PML4 (its upper half is shared by
+ * every address space). */
+uint64_t paging_kernel_pml4(void);
+
+/* Counts mapped 4 KiB-equivalent pages that are both writable and
+ * executable in the tables rooted at pml4, for the given half. */
+uint64_t paging_count_wx(uint64_t pml4, bool user_half);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * trap_dispatch(): where every interrupt and exception lands. Device vectors
+ * go to their registered handler; an exception in the kernel is a broken
+ * invariant and ends in a full report (vector, error code, RIP, CR2, the
+ * registers and a backtrace) on serial and screen.
+ */
+#include "arch/x86_64/trap.h"
+
+#include "arch.h"
+#include "arch/x86_64/backtrace.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "kernel.h"
+
+static irq_handler_fn handlers[256];
+
+static const char *const exception_names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack-segment fault", "#GP general protection",
+    "#PF page fault", "reserved 15", "#MF x87 floating-point", "#AC alignment check",
+    "#MC machine check", "#XM SIMD floating-point", "#VE virtualization",
+    "#CP control protection", "reserved 22", "reserved 23", "reserved 24",
+    "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
+    "#VC VMM communication", "#SX security", "reserved 31"};
+
+void trap_set_handler(uint8_t vector, irq_handler_fn fn)
+{
+    handlers[vector] = fn;
+}
+
+static void dump_registers(const struct trap_frame *f)
+{
+    kprintf("  rip=%016llx cs=%04llx rflags=%016llx\n", (unsigned long long)f->rip,
+            (unsigned long long)f->cs, (unsigned long long)f->rflags);
+    kprintf("  rsp=%016llx ss=%04llx cr2=%016llx cr3=%016llx\n",
+            (unsigned long long)f->rsp, (unsigned long long)f->ss,
+            (unsigned long long)read_cr2(), (unsigned long long)read_cr3());
+    const uint64_t *r = &f->r15;
+    static const char *const names[15] = {"r15", "r14", "r13", "r12", "r11",
+                                          "r10", "r9",  "r8",  "rbp", "rdi",
+                                          "rsi", "rdx", "rcx", "rbx", "rax"};
+    for (int i = 14; i >= 0; i--)
+        kprintf("  %-3s=%016llx%s", names[i], (unsigned long long)r[i],
+                (i % 3 == 0) ? "\n" : "");
+}
+
+__attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
+{
+    const char *what = exception_names[f->vector];
+    uint64_t cr2 = read_cr2();
+    if ((f->vector == 14 || f->vector == 8) && backtrace_is_stack_guard(cr2))
+        kprintf("PANIC: kernel stack overflow (guard page %#llx hit), %s\n",
+                (unsigned long long)cr2, what);
+    else
+        kprintf("PANIC: kernel exception %s\n", what);
+    kprintf("  vector=%llu error=%#llx rip=%#llx cr2=%#llx\n",
+            (unsigned long long)f->vector, (unsigned long long)f->error,
+            (unsigned long long)f->rip, (unsigned long long)cr2);
+    dump_registers(f);
+    backtrace_print(f->rip, f->rbp);
+    arch_halt();
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+    if (f->vector < 32) {
+        if ((f->cs & 3) == 0)
+            kernel_exception(f);
+        panic("user exception before user space exists (vector %llu)",
+              (unsigned long long)f->vector);
+    }
+    if (handlers[f->vector]) {
+        handlers[f->vector](f);
+        return;
+    }
+    if (f->vector != VEC_SPURIOUS)
+        kprintf("mica: unexpected interrupt vector=%llu\n", (unsigned long long)f->vector);
+}

@@ -1,0 +1,33 @@
+/*
+ * The register frame every interrupt and exception entry builds (isr.S) and
+ * hands to trap_dispatch().
+ */
+#ifndef MICA_ARCH_X86_64_TRAP_H
+#define MICA_ARCH_X86_64_TRAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    /* Pushed by the CPU (SDM Vol. 3A §6.14.1, figure 6-9). */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+/* isr.S pushes 15 registers below vector/error; keep the two in step. */
+_Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "isr.S frame layout");
+_Static_assert(offsetof(struct trap_frame, cs) == 18 * 8, "isr.S frame layout");
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
+
+#define VEC_TIMER    0x20
+#define VEC_SPURIOUS 0xff
+
+void idt_init(void);
+void trap_dispatch(struct trap_frame *f);
+
+/* Handler for a device vector (>= 32), installed by the owning driver. */
+typedef void (*irq_handler_fn)(struct trap_frame *f);
+void trap_set_handler(uint8_t vector, irq_handler_fn fn);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * Kernel command-line options: words of the form key=value, separated by
+ * spaces; unknown words are ignored (GRUB passes the kernel path first).
+ */
+#include "boot/options.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "kernel.h"
+
+static bool test_panic;
+
+static bool word_is(const char *w, size_t len, const char *key)
+{
+    return strlen(key) == len && memcmp(w, key, len) == 0;
+}
+
+void options_parse(const char *cmdline)
+{
+    const char *p = cmdline;
+    while (p && *p) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        if (word_is(w, (size_t)(p - w), "mica.test=panic"))
+            test_panic = true;
+    }
+}
+
+/* Three real frames deep so that the backtrace has something to show. The
+ * write goes to a never-mapped kernel address: #PF in the kernel, a panic. */
+__attribute__((noinline)) static void fault_level3(volatile uint64_t *p)
+{
+    *p = 0x6d696361;
+}
+__attribute__((noinline)) static void fault_level2(volatile uint64_t *p)
+{
+    fault_level3(p + 1);
+    __asm__ volatile("" ::: "memory");
+}
+__attribute__((noinline)) static void fault_level1(void)
+{
+    fault_level2((volatile uint64_t *)0xffffffff00001000ull);
+    __asm__ volatile("" ::: "memory");
+}
+
+void options_run_boot_tests(void)
+{
+    if (test_panic) {
+        kprintf("mica: test fault in the kernel follows\n");
+        fault_level1();
+    }
+}

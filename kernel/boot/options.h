@@ -1,0 +1,12 @@
+/*
+ * Kernel command-line options (the multiboot2 line in grub.cfg).
+ *
+ *   mica.test=panic   fault on purpose in the kernel, to test the panic report
+ */
+#ifndef MICA_BOOT_OPTIONS_H
+#define MICA_BOOT_OPTIONS_H
+
+void options_parse(const char *cmdline);
+void options_run_boot_tests(void);
+
+#endif

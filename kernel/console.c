@@ -1,0 +1,42 @@
+/*
+ * The kernel console: every byte goes to COM1 and, once attached, to the
+ * screen that GRUB's framebuffer tag describes (EGA text or linear RGB,
+ * Multiboot2 spec §3.6.12). The console server takes the screen over later;
+ * the kernel keeps writing to serial, and panics always reach both.
+ */
+#include <mica/screen.h>
+
+#include "arch.h"
+#include "boot/multiboot2.h"
+#include "kernel.h"
+
+static struct screen screen;
+static int screen_ready;
+
+void console_attach_screen(const struct mb2_framebuffer *fb)
+{
+    if (!fb->present)
+        return;
+    volatile void *base = phys_to_virt(fb->addr);
+    int rc = -1;
+    if (fb->type == MB2_FB_EGA_TEXT)
+        rc = screen_init_text(&screen, base, fb->width, fb->height, fb->pitch);
+    else if (fb->type == MB2_FB_RGB)
+        rc = screen_init_rgb(&screen, base, fb->width, fb->height, fb->pitch, fb->bpp,
+                             fb->red_pos, fb->red_size, fb->green_pos, fb->green_size,
+                             fb->blue_pos, fb->blue_size);
+    if (rc == 0) {
+        screen_clear(&screen);
+        screen_ready = 1;
+    } else {
+        kprintf("mica: screen type=%u %ux%u bpp=%u unusable, serial only\n", fb->type,
+                fb->width, fb->height, fb->bpp);
+    }
+}
+
+void console_write(const char *s, size_t len)
+{
+    arch_serial_write(s, len);
+    if (screen_ready)
+        screen_write(&screen, s, len);
+}

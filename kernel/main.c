@@ -1,0 +1,74 @@
+/*
+ * kmain(): the C entry point, reached from arch/x86_64/boot.S in the higher
+ * half with the physical address of the Multiboot2 boot information.
+ *
+ * Order matters: the boot information is parsed first (everything else
+ * depends on it), then the console gets its screen, physical memory is set
+ * up, the CPU tables and final page tables are installed, the timers are
+ * calibrated and the modules checked.
+ */
+#include "arch.h"
+#include "boot/modules.h"
+#include "boot/multiboot2.h"
+#include "boot/options.h"
+#include "kernel.h"
+#include "mm/mem.h"
+
+/* The boot information lies below 4 GiB (a 32-bit pointer); never read past
+ * that, nor more than this cap, whatever its size field claims. */
+#define MBI_READ_CAP (1ull << 20)
+
+static struct mb2_info boot_info;
+
+static void warn_boot_info(void *ctx, int tag, const char *problem)
+{
+    (void)ctx;
+    kprintf("mica: bootinfo tag=%d skipped reason=\"%s\"\n", tag, problem);
+}
+
+static void parse_boot_info(void)
+{
+    struct arch_boot boot;
+    arch_boot_facts(&boot);
+    uint64_t avail = (1ull << 32) - boot.info_phys;
+    if (avail > MBI_READ_CAP)
+        avail = MBI_READ_CAP;
+    if (mb2_parse(phys_to_virt(boot.info_phys), avail, &boot_info, warn_boot_info,
+                  NULL) != 0)
+        panic("Multiboot2 boot information at %#llx is unusable",
+              (unsigned long long)boot.info_phys);
+}
+
+static void print_boot_line(void)
+{
+    char loader[64];
+    kprintf("mica: boot firmware=%s loader=\"%s\"\n", boot_info.efi ? "uefi" : "bios",
+            sanitize(loader, sizeof(loader),
+                     boot_info.loader_name ? boot_info.loader_name : "unknown"));
+}
+
+static uint64_t physmap_top(uint64_t ram_top)
+{
+    const struct mb2_framebuffer *fb = &boot_info.fb;
+    uint64_t fb_end = fb->present ? fb->addr + (uint64_t)fb->pitch * fb->height : 0;
+    return fb_end > ram_top ? fb_end : ram_top;
+}
+
+void kmain(uint64_t info_phys)
+{
+    (void)info_phys;
+    parse_boot_info();
+    console_attach_screen(&boot_info.fb);
+    print_boot_line();
+    options_parse(boot_info.cmdline);
+
+    uint64_t ram_top = mem_init(&boot_info);
+    arch_cpu_init();
+    arch_paging_init(mem_frames(), physmap_top(ram_top));
+    arch_timer_init();
+    modules_check(&boot_info);
+
+    options_run_boot_tests();
+    kprintf("mica: ready boot_ms=%llu\n", (unsigned long long)arch_ms_since_boot());
+    arch_idle_loop();
+}

@@ -1,0 +1,98 @@
+/*
+ * Physical frame allocator: one bit per 4 KiB frame.
+ *
+ * pmm_usable_ranges() turns the firmware's memory map into the list of frames
+ * the kernel may hand out: only "available" entries, shrunk inward to whole
+ * frames, with every overlap with a non-available entry or a reserved range
+ * (low 1 MiB, kernel image, boot information, modules) cut out; sorted and
+ * merged. The allocator then tracks those frames in a bitmap that the caller
+ * places (pmm_place_bitmap) and owns. The bitmap holds two maps of one bit per
+ * frame from physical 0, each rounded up to 64-bit words: the "not free" map,
+ * then the "usable at init" map that lets pmm_free() reject frames that were
+ * never RAM. Physical frame 0 is never usable, so 0 is never handed out.
+ *
+ * Pure code: no kernel headers, so host unit tests and fuzzers build it too.
+ */
+#ifndef MICA_MM_PMM_H
+#define MICA_MM_PMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/multiboot2.h"
+
+#define PMM_FRAME_SIZE 4096ull
+#define PMM_NONE       ((uint64_t)-1) /* no frame: physical 0 is never handed out */
+
+struct pmm_range {
+    uint64_t base; /* first byte */
+    uint64_t end;  /* one past the last byte */
+};
+
+struct pmm {
+    uint8_t *bitmap;    /* bit set = frame not free (used or not RAM); the
+                           "usable at init" map follows it */
+    uint64_t frames;    /* frames covered by the bitmap, from physical 0 */
+    uint64_t usable;    /* frames that were usable at init */
+    uint64_t free;      /* frames free now */
+    uint64_t next_hint; /* frame number where the next search starts */
+};
+
+/*
+ * Writes at most `max_out` sorted, disjoint, frame-aligned usable ranges to
+ * `out` and returns their number; ranges that do not fit are dropped (the
+ * memory is lost, never double-counted). Available entries are shrunk inward
+ * to whole frames; non-available entries and reserved ranges block every
+ * frame they touch. Available entries with zero length or that wrap around
+ * are ignored; a non-available entry that wraps blocks everything from its
+ * base up; reserved ranges with end <= base are ignored. Overlaps between
+ * available and non-available entries resolve to "not usable". Frame 0 is
+ * never part of the result. Input order does not matter.
+ */
+size_t pmm_usable_ranges(const struct mb2_mmap_entry *map, size_t n,
+                         const struct pmm_range *reserved, size_t nreserved,
+                         struct pmm_range *out, size_t max_out);
+
+/* Bytes of bitmap (both maps) needed to cover every frame below the top
+ * usable range; a multiple of 8. */
+uint64_t pmm_bitmap_bytes(const struct pmm_range *usable, size_t n);
+
+/*
+ * Finds a frame-aligned home for `bytes` of bitmap inside one usable range,
+ * ending at or below `limit` (the memory the caller can address); the lowest
+ * fit wins. Returns its physical address, or PMM_NONE (also for bytes == 0).
+ * The caller then marks it used with pmm_reserve().
+ */
+uint64_t pmm_place_bitmap(const struct pmm_range *usable, size_t n, uint64_t bytes,
+                          uint64_t limit);
+
+/* Marks the frames of `usable` free and everything else used. Returns -1
+ * when `usable` is not sorted, disjoint and frame-aligned (as produced by
+ * pmm_usable_ranges), or the bitmap is NULL or smaller than
+ * pmm_bitmap_bytes(usable, n); the allocator is then empty. */
+int pmm_init(struct pmm *p, void *bitmap, uint64_t bitmap_bytes,
+             const struct pmm_range *usable, size_t n);
+
+/* Marks every frame touching [base, base+len) used (e.g. the bitmap itself),
+ * as if allocated. Returns the number of free frames taken. */
+uint64_t pmm_reserve(struct pmm *p, uint64_t base, uint64_t len);
+
+/* Returns the physical address of a free frame, or PMM_NONE. Searches upward
+ * from the hint; a free lowers the hint, so the lowest free frame wins. */
+uint64_t pmm_alloc(struct pmm *p);
+
+/* Frees a frame. Returns -1 (and changes nothing) for an address that is not
+ * frame-aligned, not covered, never usable, or not currently allocated. */
+int pmm_free(struct pmm *p, uint64_t phys);
+
+static inline uint64_t pmm_free_frames(const struct pmm *p)
+{
+    return p->free;
+}
+static inline uint64_t pmm_used_frames(const struct pmm *p)
+{
+    return p->usable - p->free;
+}
+
+#endif
