@@ -4,7 +4,7 @@
 #   CMDLINE    extra kernel command line
 #   SERVERS    ;-list of server names: one "module2 /boot/<name>.elf <name>" each
 #   EXTRA_CFG  optional file whose lines are added after the servers' lines
-#   GFXPAYLOAD "text" keeps EGA text on BIOS; empty lets GRUB pick a framebuffer
+#   FRAMEBUFFER ON lets GRUB pick a framebuffer on BIOS too; else EGA text
 file(READ ${TEMPLATE} cfg)
 set(modules "")
 foreach(s IN LISTS SERVERS)
@@ -16,9 +16,8 @@ if(EXTRA_CFG)
         string(APPEND modules "${line}\n    ")
     endforeach()
 endif()
-if(GFXPAYLOAD STREQUAL "")
-    string(REPLACE "set gfxpayload=text" "# framebuffer left to GRUB (RGB on BIOS too)"
-        cfg "${cfg}")
+if(FRAMEBUFFER)
+    string(REPLACE "then set gfxpayload=text;" "then set gfxpayload=auto;" cfg "${cfg}")
 endif()
 string(REPLACE "@MICA_CMDLINE@" "${CMDLINE}" cfg "${cfg}")
 string(REPLACE "@MICA_MODULES@" "${modules}" cfg "${cfg}")

@@ -1,24 +1,23 @@
 # ISO images: grub-mkrescue builds one hybrid BIOS + UEFI image per call.
 #
-#   mica_add_iso(<name> [CMDLINE <text>] [GFXPAYLOAD text|""]
-#                [EXTRA_DIR <dir> EXTRA_CFG <file> EXTRA_DEPENDS <target>])
+#   mica_add_iso(<name> [CMDLINE <text>] [FRAMEBUFFER]
+#                [EXTRA_DIR <dir> EXTRA_CFG <file> EXTRA_DEPENDS <files>])
 #
 # Stages the tree in build/iso/ (for "mica") or build/iso-<name>/, with the
 # kernel as boot/mica.elf, every server of the build as boot/<server>.elf,
 # and a grub.cfg made from boot/grub.cfg; then writes build/<name>.iso.
+# Test ISOs can add the files of EXTRA_DIR as boot/bad/ and the module2
+# lines of EXTRA_CFG (see tests/harness/make_bad_modules.py).
 
 get_property(MICA_SERVER_LIST GLOBAL PROPERTY MICA_SERVERS)
 
 function(mica_add_iso name)
-    cmake_parse_arguments(ARG "" "CMDLINE;GFXPAYLOAD;EXTRA_DIR;EXTRA_CFG;EXTRA_DEPENDS"
+    cmake_parse_arguments(ARG "FRAMEBUFFER" "CMDLINE;EXTRA_DIR;EXTRA_CFG;EXTRA_DEPENDS"
         "" ${ARGN})
     if(name STREQUAL "mica")
         set(stage ${CMAKE_BINARY_DIR}/iso)
     else()
         set(stage ${CMAKE_BINARY_DIR}/iso-${name})
-    endif()
-    if(NOT DEFINED ARG_GFXPAYLOAD)
-        set(ARG_GFXPAYLOAD text)
     endif()
     set(iso ${CMAKE_BINARY_DIR}/${name}.iso)
 
@@ -32,7 +31,7 @@ function(mica_add_iso name)
     set(copy_extra "")
     if(ARG_EXTRA_DIR)
         list(APPEND copy_extra COMMAND ${CMAKE_COMMAND} -E copy_directory
-            ${ARG_EXTRA_DIR} ${stage}/boot/extra)
+            ${ARG_EXTRA_DIR} ${stage}/boot/bad)
     endif()
 
     add_custom_command(OUTPUT ${iso}
@@ -44,7 +43,7 @@ function(mica_add_iso name)
         COMMAND ${CMAKE_COMMAND} -DTEMPLATE=${PROJECT_SOURCE_DIR}/boot/grub.cfg
             -DOUT=${stage}/boot/grub/grub.cfg "-DCMDLINE=${ARG_CMDLINE}"
             "-DSERVERS=${MICA_SERVER_LIST}" "-DEXTRA_CFG=${ARG_EXTRA_CFG}"
-            "-DGFXPAYLOAD=${ARG_GFXPAYLOAD}" -P ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake
+            "-DFRAMEBUFFER=${ARG_FRAMEBUFFER}" -P ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake
         COMMAND ${MICA_GRUB_MKRESCUE} -o ${iso} ${stage} 2> ${CMAKE_BINARY_DIR}/${name}.iso.log
         DEPENDS mica-kernel ${server_files} ${PROJECT_SOURCE_DIR}/boot/grub.cfg
             ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake ${ARG_EXTRA_DEPENDS}

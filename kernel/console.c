@@ -28,6 +28,9 @@ void console_attach_screen(const struct mb2_framebuffer *fb)
     if (rc == 0) {
         screen_clear(&screen);
         screen_ready = 1;
+        kprintf("mica: screen kind=%s width=%u height=%u bpp=%u\n",
+                fb->type == MB2_FB_EGA_TEXT ? "text" : "rgb", fb->width, fb->height,
+                fb->bpp);
     } else {
         kprintf("mica: screen type=%u %ux%u bpp=%u unusable, serial only\n", fb->type,
                 fb->width, fb->height, fb->bpp);

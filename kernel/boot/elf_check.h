@@ -27,9 +27,9 @@
 #define ELF_PF_R 4u
 
 struct elf_segment {
-    uint64_t vaddr, memsz; /* where it goes */
+    uint64_t vaddr, memsz;   /* where it goes */
     uint64_t offset, filesz; /* what is copied from the file */
-    uint32_t flags;        /* ELF_PF_* */
+    uint32_t flags;          /* ELF_PF_* */
 };
 
 struct elf_info {

@@ -4,7 +4,7 @@
  * The boot information is the first input the kernel reads from outside, so
  * this file treats it as hostile: every read is preceded by a check that the
  * bytes lie inside the block, all sizes are compared by subtraction so they
- * cannot wrap, and fields are assembled byte by byte (little-endian, §3.6.1)
+ * cannot wrap, and fields are assembled byte by byte (little-endian, §3.6.2)
  * so that no unaligned or type-punned access is ever made. Problems are
  * reported through the caller's warn callback; the facts that survive are
  * copied into a struct mb2_info.
@@ -14,12 +14,12 @@
  */
 #include "boot/multiboot2.h"
 
-#define MB2_FIXED_SIZE  8u /* §3.6.1: u32 total_size, u32 reserved */
-#define MB2_TAG_HEADER  8u /* §3.6.1: u32 type, u32 size */
+#define MB2_FIXED_SIZE  8u /* §3.6.2: u32 total_size, u32 reserved */
+#define MB2_TAG_HEADER  8u /* §3.6.2: u32 type, u32 size */
 #define MB2_MMAP_HEADER 16 /* §3.6.8: tag header, entry_size, entry_version */
 #define MB2_MMAP_ENTRY  24 /* §3.6.8: u64 base_addr, u64 length, u32 type, u32 */
-#define MB2_FB_COMMON   32 /* §3.6.12: header, addr, pitch, width, height, bpp, type, u16 \
-                            */
+/* §3.6.12: header, u64 addr, u32 pitch/width/height, u8 bpp, u8 type, u16. */
+#define MB2_FB_COMMON   32
 #define MB2_FB_RGB_INFO 6 /* §3.6.12: red/green/blue field position and mask size */
 
 struct parser {
@@ -58,7 +58,7 @@ static const char *tag_string(const uint8_t *tag, uint32_t size, uint32_t off)
     return NULL;
 }
 
-/* §3.6.3, §3.6.4: boot command line and boot loader name. */
+/* §3.6.5, §3.6.9: boot command line and boot loader name. */
 static void parse_string_tag(const struct parser *ps, int type, const uint8_t *tag,
                              uint32_t size, const char **slot)
 {
@@ -261,7 +261,7 @@ int mb2_parse(const void *info, size_t avail, struct mb2_info *out, mb2_warn_fn 
         warn(&ps, -1, "boot information not 8-byte aligned");
         return -1;
     }
-    /* §3.6.1: the fixed part and at least the end tag. */
+    /* §3.6.2: the fixed part and at least the end tag. */
     if (avail < MB2_FIXED_SIZE) {
         warn(&ps, -1, "boot information truncated");
         return -1;
@@ -277,7 +277,7 @@ int mb2_parse(const void *info, size_t avail, struct mb2_info *out, mb2_warn_fn 
     }
     out->total_size = total;
 
-    /* §3.6.1: tags are 8-byte aligned and padded; size excludes the padding. */
+    /* §3.6.2: tags are 8-byte aligned and padded; size excludes the padding. */
     uint32_t off = MB2_FIXED_SIZE;
     while (total - off >= MB2_TAG_HEADER) {
         const uint8_t *tag = ps.base + off;
@@ -310,7 +310,7 @@ int mb2_parse(const void *info, size_t avail, struct mb2_info *out, mb2_warn_fn 
             parse_module(&ps, tag, size, out);
             break;
         case MB2_TAG_BASIC_MEMINFO:
-            /* §3.6.7: superseded by the memory map, only duplicates matter. */
+            /* §3.6.3: superseded by the memory map, only duplicates matter. */
             if (seen_meminfo)
                 warn(&ps, t, "duplicate tag ignored");
             seen_meminfo = true;
@@ -330,7 +330,7 @@ int mb2_parse(const void *info, size_t avail, struct mb2_info *out, mb2_warn_fn 
             parse_acpi(&ps, t, tag, size, out, &seen_acpi_old, &seen_acpi_new);
             break;
         case MB2_TAG_EFI_MMAP:
-            /* §3.6.18: the EFI map is not used; the §3.6.8 map describes RAM. */
+            /* §3.6.19: the EFI map is not used; the §3.6.8 map describes RAM. */
             if (seen_efi_mmap)
                 warn(&ps, t, "duplicate tag ignored");
             seen_efi_mmap = true;

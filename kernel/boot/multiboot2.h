@@ -112,7 +112,9 @@ typedef void (*mb2_warn_fn)(void *ctx, int tag, const char *problem);
  * Parses the boot information at `info`, of which at most `avail` bytes may be
  * read. Returns 0 when the header is sound (even if some tags were skipped),
  * or -1 when nothing can be trusted (bad total size, misaligned pointer).
- * Strings in *out point into `info`.
+ * Strings in *out point into `info`. `warn` may be NULL. Of duplicate tags
+ * the first sound one wins (a warning is given); when both ACPI tags are
+ * present, the new RSDP (tag 15) wins.
  */
 int mb2_parse(const void *info, size_t avail, struct mb2_info *out, mb2_warn_fn warn,
               void *ctx);

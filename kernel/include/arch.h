@@ -14,7 +14,7 @@ struct pmm;
 
 /* Boot facts the arch entry code gathered before C ran. */
 struct arch_boot {
-    uint64_t info_phys;  /* Multiboot2 boot information */
+    uint64_t info_phys;                          /* Multiboot2 boot information */
     uint64_t kernel_phys_start, kernel_phys_end; /* whole image incl. boot code */
 };
 void arch_boot_facts(struct arch_boot *out);

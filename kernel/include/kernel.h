@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a)   (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)   (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
 
 __attribute__((format(printf, 1, 2))) int kprintf(const char *fmt, ...);
 int kvprintf(const char *fmt, va_list ap);

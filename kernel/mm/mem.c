@@ -14,7 +14,7 @@
 #define MAX_USABLE   (2 * MB2_MAX_MMAP + MAX_RESERVED)
 #define LOW_MEMORY   0x100000ull
 /* The boot page tables map the first 4 GiB; the bitmap must live there. */
-#define BOOT_MAPPED  0x100000000ull
+#define BOOT_MAPPED 0x100000000ull
 
 static struct pmm frames;
 static struct pmm_range usable[MAX_USABLE];

@@ -4,7 +4,8 @@
  * declared here but defined by user space later, once it has a console.
  * Conversions supported: d i u o x X c s p % with flags -+ #0, width,
  * precision (both may be *) and length modifiers hh h l ll z j t. There is
- * no floating point and no %n.
+ * no floating point, no %n and no wide characters (%lc and %ls act as %c
+ * and %s); unknown conversions are copied to the output as written.
  */
 #ifndef MICA_LIBC_STDIO_H
 #define MICA_LIBC_STDIO_H

@@ -95,7 +95,8 @@ static void put_pixel(const struct screen *s, volatile uint8_t *p, uint32_t v)
 }
 
 /* Fills n pixels starting at p with v. */
-static void fill_pixels(const struct screen *s, volatile uint8_t *p, uint32_t n, uint32_t v)
+static void fill_pixels(const struct screen *s, volatile uint8_t *p, uint32_t n,
+                        uint32_t v)
 {
     if (s->bytes_pp == 4 && ((uintptr_t)p & 3) == 0) {
         volatile uint32_t *p4 = (volatile uint32_t *)p;
@@ -199,9 +200,10 @@ static int channel_ok(uint8_t pos, uint8_t size, uint8_t bpp, uint64_t *used)
     return 1;
 }
 
-int screen_init_rgb(struct screen *s, volatile void *base, uint32_t width, uint32_t height,
-                    uint32_t pitch, uint8_t bpp, uint8_t rpos, uint8_t rsize, uint8_t gpos,
-                    uint8_t gsize, uint8_t bpos, uint8_t bsize)
+int screen_init_rgb(struct screen *s, volatile void *base, uint32_t width,
+                    uint32_t height, uint32_t pitch, uint8_t bpp, uint8_t rpos,
+                    uint8_t rsize, uint8_t gpos, uint8_t gsize, uint8_t bpos,
+                    uint8_t bsize)
 {
     if (s == NULL)
         return -1;
@@ -320,7 +322,8 @@ static void scroll(struct screen *s)
     /* Lines to move: cell rows (text) or pixel rows (RGB), each `len` bytes. */
     uint32_t step = s->kind == SCREEN_TEXT ? 1 : FONT_HEIGHT;
     size_t lines = (size_t)(s->rows - 1) * step;
-    size_t len = s->kind == SCREEN_TEXT ? (size_t)s->cols * 2 : (size_t)s->width * s->bytes_pp;
+    size_t len =
+        s->kind == SCREEN_TEXT ? (size_t)s->cols * 2 : (size_t)s->width * s->bytes_pp;
     size_t shift = (size_t)step * s->pitch;
     if (lines > 0) {
         if (len == s->pitch) {

@@ -18,11 +18,11 @@
 #include "boot/multiboot2.h"
 #include "mm/pmm.h"
 
-#define F              PMM_FRAME_SIZE
-#define MAX_BITMAP     (1u << 20)
-#define MAX_ALLOCS     512
-#define MAX_RANGES     (MB2_MAX_MMAP + MB2_MAX_MODULES + 8)
-#define ADDRESS_LIMIT  0x100000000ull /* the bitmap must sit below 4 GiB */
+#define F             PMM_FRAME_SIZE
+#define MAX_BITMAP    (1u << 20)
+#define MAX_ALLOCS    512
+#define MAX_RANGES    (MB2_MAX_MMAP + MB2_MAX_MODULES + 8)
+#define ADDRESS_LIMIT 0x100000000ull /* the bitmap must sit below 4 GiB */
 
 static void require(int ok)
 {
@@ -96,8 +96,8 @@ static void exercise_pmm(const struct mb2_info *info)
     for (size_t i = 0; i < info->module_count; i++)
         res[nres++] = (struct pmm_range){info->modules[i].start, info->modules[i].end};
 
-    size_t n = pmm_usable_ranges(info->mmap, info->mmap_count, res, nres, usable,
-                                 MAX_RANGES);
+    size_t n =
+        pmm_usable_ranges(info->mmap, info->mmap_count, res, nres, usable, MAX_RANGES);
     require(n <= MAX_RANGES);
     check_ranges(info, res, nres, usable, n);
 

@@ -7,6 +7,8 @@ The run is a list of ordered steps, checked against the COM1 output:
                              output after the previous step's match is
                              scanned; the current incomplete line counts too,
                              so a prompt such as 'mica> ' can be matched
+                             (so a regex ending in '$' may match a line
+                             before all of it has arrived)
   --step expect-count=N:RE   wait for N more lines matching RE
   --step send=TEXT           type TEXT ('\\n' becomes a carriage return)
   --step exit=CODE|any       wait for QEMU to exit by itself; isa-debug-exit
@@ -411,6 +413,7 @@ class Runner:
 
     def send(self, step):
         self.check_alive(step)
+        self.out.write(f"  {self.qemu.elapsed():7.2f}s  {step}\n")
         self.qemu.send(step.payload)
 
 
@@ -495,12 +498,14 @@ def parse_args(argv):
     parser.add_argument("--ovmf-vars", default="/usr/share/OVMF/OVMF_VARS.fd")
     parser.add_argument("--step", type=parse_step, action="append", default=[],
                         help="expect=REGEX | expect-count=N:REGEX | send=TEXT | exit=CODE|any")
-    parser.add_argument("--forbid", action="append", default=[], type=_checked_regex)
-    parser.add_argument("--allow-panic", action="store_true")
-    parser.add_argument("--tests-summary", action="store_true")
-    parser.add_argument("--bench", action="store_true")
-    parser.add_argument("--log")
-    parser.add_argument("--extra-arg", action="append", default=[])
+    parser.add_argument("--forbid", action="append", default=[], type=_checked_regex,
+                        help="fail as soon as a line matches (added to ^PANIC: and ^UBSAN:)")
+    parser.add_argument("--allow-panic", action="store_true", help="do not forbid ^PANIC:")
+    parser.add_argument("--tests-summary", action="store_true",
+                        help="check the TEST lines and the 'TESTS: n passed, m failed' summary")
+    parser.add_argument("--bench", action="store_true", help="print BENCH lines; fail if none")
+    parser.add_argument("--log", help="write the whole serial log to this file")
+    parser.add_argument("--extra-arg", action="append", default=[], help="extra QEMU argument; write --extra-arg=-foo")
     args = parser.parse_args(argv)
     finish_args(parser, args)
     return args

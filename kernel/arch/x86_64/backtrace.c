@@ -22,7 +22,8 @@ bool backtrace_is_stack_guard(uint64_t addr)
 
 static bool on_kernel_stack(uint64_t addr)
 {
-    bool boot = addr >= (uint64_t)boot_stack_bottom && addr + 16 <= (uint64_t)boot_stack_top;
+    bool boot =
+        addr >= (uint64_t)boot_stack_bottom && addr + 16 <= (uint64_t)boot_stack_top;
     return boot || gdt_on_ist_stack(addr);
 }
 

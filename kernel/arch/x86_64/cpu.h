@@ -16,14 +16,14 @@
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
-#define CR0_WP   (1ull << 16)
-#define CR4_PGE  (1ull << 7)
-#define CR4_OSFXSR (1ull << 9)
+#define CR0_WP         (1ull << 16)
+#define CR4_PGE        (1ull << 7)
+#define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
-#define EFER_SCE (1ull << 0)
-#define EFER_NXE (1ull << 11)
+#define CR4_SMEP       (1ull << 20)
+#define CR4_SMAP       (1ull << 21)
+#define EFER_SCE       (1ull << 0)
+#define EFER_NXE       (1ull << 11)
 
 static inline void outb(uint16_t port, uint8_t v)
 {

@@ -91,5 +91,6 @@ void gdt_set_kernel_stack(uint64_t rsp0)
 
 bool gdt_on_ist_stack(uint64_t addr)
 {
-    return addr >= (uint64_t)ist_stacks && addr < (uint64_t)ist_stacks + sizeof(ist_stacks);
+    return addr >= (uint64_t)ist_stacks &&
+           addr < (uint64_t)ist_stacks + sizeof(ist_stacks);
 }

@@ -18,10 +18,10 @@
 #define REG_TIMER_CUR  0x390
 #define REG_TIMER_DIV  0x3e0
 
-#define SVR_ENABLE     (1u << 8)
-#define LVT_MASKED     (1u << 16)
-#define LVT_PERIODIC   (1u << 17)
-#define TIMER_DIV_16   0x3
+#define SVR_ENABLE   (1u << 8)
+#define LVT_MASKED   (1u << 16)
+#define LVT_PERIODIC (1u << 17)
+#define TIMER_DIV_16 0x3
 
 static volatile uint32_t *regs;
 

@@ -14,16 +14,38 @@
 
 static irq_handler_fn handlers[256];
 
-static const char *const exception_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-    "#BR bound range", "#UD invalid opcode", "#NM device not available",
-    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-    "#NP segment not present", "#SS stack-segment fault", "#GP general protection",
-    "#PF page fault", "reserved 15", "#MF x87 floating-point", "#AC alignment check",
-    "#MC machine check", "#XM SIMD floating-point", "#VE virtualization",
-    "#CP control protection", "reserved 22", "reserved 23", "reserved 24",
-    "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
-    "#VC VMM communication", "#SX security", "reserved 31"};
+static const char *const exception_names[32] = {"#DE divide error",
+                                                "#DB debug",
+                                                "NMI",
+                                                "#BP breakpoint",
+                                                "#OF overflow",
+                                                "#BR bound range",
+                                                "#UD invalid opcode",
+                                                "#NM device not available",
+                                                "#DF double fault",
+                                                "coprocessor segment overrun",
+                                                "#TS invalid TSS",
+                                                "#NP segment not present",
+                                                "#SS stack-segment fault",
+                                                "#GP general protection",
+                                                "#PF page fault",
+                                                "reserved 15",
+                                                "#MF x87 floating-point",
+                                                "#AC alignment check",
+                                                "#MC machine check",
+                                                "#XM SIMD floating-point",
+                                                "#VE virtualization",
+                                                "#CP control protection",
+                                                "reserved 22",
+                                                "reserved 23",
+                                                "reserved 24",
+                                                "reserved 25",
+                                                "reserved 26",
+                                                "reserved 27",
+                                                "#HV hypervisor injection",
+                                                "#VC VMM communication",
+                                                "#SX security",
+                                                "reserved 31"};
 
 void trap_set_handler(uint8_t vector, irq_handler_fn fn)
 {
@@ -76,5 +98,6 @@ void trap_dispatch(struct trap_frame *f)
         return;
     }
     if (f->vector != VEC_SPURIOUS)
-        kprintf("mica: unexpected interrupt vector=%llu\n", (unsigned long long)f->vector);
+        kprintf("mica: unexpected interrupt vector=%llu\n",
+                (unsigned long long)f->vector);
 }

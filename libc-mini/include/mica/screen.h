@@ -65,9 +65,10 @@ int screen_init_text(struct screen *s, volatile void *base, uint32_t cols, uint3
  * pixels, pitch bytes per row, bpp 15, 16, 24 or 32; each channel is
  * `size` bits at bit `pos` of the little-endian pixel value. Clears the
  * screen. 0 on success, -1 if the geometry is nonsense. */
-int screen_init_rgb(struct screen *s, volatile void *base, uint32_t width, uint32_t height,
-                    uint32_t pitch, uint8_t bpp, uint8_t rpos, uint8_t rsize, uint8_t gpos,
-                    uint8_t gsize, uint8_t bpos, uint8_t bsize);
+int screen_init_rgb(struct screen *s, volatile void *base, uint32_t width,
+                    uint32_t height, uint32_t pitch, uint8_t bpp, uint8_t rpos,
+                    uint8_t rsize, uint8_t gpos, uint8_t gsize, uint8_t bpos,
+                    uint8_t bsize);
 
 /* Fills the whole screen with the background colour; cursor to the top left. */
 void screen_clear(struct screen *s);

@@ -70,7 +70,7 @@ static size_t tag_begin(struct blob *b, uint32_t type)
     return off;
 }
 
-/* Sets the tag's size to what was emitted and pads to 8 bytes (§3.6.1). */
+/* Sets the tag's size to what was emitted and pads to 8 bytes (§3.6.2). */
 static void tag_end(struct blob *b, size_t off)
 {
     put32(b, off + 4, (uint32_t)(b->len - off));
@@ -198,12 +198,9 @@ static int parse(const struct blob *b, size_t avail, struct warns *w)
 /* ---- Realistic blobs ---- */
 
 static const struct mm bios_map[] = {
-    {0x0, 0x9fc00, MB2_MEM_AVAILABLE},
-    {0x9fc00, 0x400, MB2_MEM_RESERVED},
-    {0xf0000, 0x10000, MB2_MEM_RESERVED},
-    {0x100000, 0x7ee0000, MB2_MEM_AVAILABLE},
-    {0x7fe0000, 0x20000, MB2_MEM_RESERVED},
-    {0xfffc0000, 0x40000, MB2_MEM_RESERVED},
+    {0x0, 0x9fc00, MB2_MEM_AVAILABLE},      {0x9fc00, 0x400, MB2_MEM_RESERVED},
+    {0xf0000, 0x10000, MB2_MEM_RESERVED},   {0x100000, 0x7ee0000, MB2_MEM_AVAILABLE},
+    {0x7fe0000, 0x20000, MB2_MEM_RESERVED}, {0xfffc0000, 0x40000, MB2_MEM_RESERVED},
 };
 
 static void make_bios(struct blob *b)

@@ -45,9 +45,12 @@ static void test_ranges_basic(void)
 {
     /* A QEMU BIOS map; low 1 MiB and the kernel image reserved. */
     const struct mb2_mmap_entry qemu[] = {
-        {0x0, 0x9fc00, AV},          {0x9fc00, 0x400, RS},
-        {0xf0000, 0x10000, RS},      {0x100000, 0x7ee0000, AV},
-        {0x7fe0000, 0x20000, RS},    {0xfffc0000, 0x40000, RS},
+        {0x0, 0x9fc00, AV},
+        {0x9fc00, 0x400, RS},
+        {0xf0000, 0x10000, RS},
+        {0x100000, 0x7ee0000, AV},
+        {0x7fe0000, 0x20000, RS},
+        {0xfffc0000, 0x40000, RS},
         {0x100000000, 0x40000000, AV},
     };
     const struct pmm_range res[] = {{0, 0x100000}, {0x100000, 0x123456}};
@@ -75,10 +78,8 @@ static void test_ranges_edge(void)
 
     /* Zero-length and wrapping available entries are ignored. */
     const struct mb2_mmap_entry odd[] = {
-        {0x100000, 0, AV},
-        {0xfffffffffffff000ull, 0x2000, AV},
-        {0x200000, UINT64_MAX, AV},
-        {UINT64_MAX, 1, AV},
+        {0x100000, 0, AV},          {0xfffffffffffff000ull, 0x2000, AV},
+        {0x200000, UINT64_MAX, AV}, {UINT64_MAX, 1, AV},
         {0x400000, 0x1000, AV},
     };
     RANGES(pmm_usable_ranges(odd, N(odd), NULL, 0, out, 256), {0x400000, 0x401000});
@@ -263,18 +264,19 @@ static void test_alloc(void)
     CHECK_EQ(got[n - 1], 0x141000);
     bool ascending = true;
     for (size_t i = 1; i < n; i++)
-        ascending &= got[i] == got[i - 1] + F || (got[i - 1] == 0x4000 && got[i] == 0x100000);
+        ascending &=
+            got[i] == got[i - 1] + F || (got[i - 1] == 0x4000 && got[i] == 0x100000);
     CHECK(ascending);
     CHECK_EQ(pmm_free_frames(&p), 0);
     CHECK_EQ(pmm_used_frames(&p), usable);
     CHECK_EQ(pmm_alloc(&p), PMM_NONE);
 
     /* Bad frees change nothing. */
-    CHECK_EQ(pmm_free(&p, 0), -1);                      /* frame 0 */
-    CHECK_EQ(pmm_free(&p, 0x1001), -1);                 /* unaligned */
-    CHECK_EQ(pmm_free(&p, 0x5000), -1);                 /* never usable */
-    CHECK_EQ(pmm_free(&p, 0x9f000), -1);                /* never usable */
-    CHECK_EQ(pmm_free(&p, 0x142000), -1);               /* out of range */
+    CHECK_EQ(pmm_free(&p, 0), -1);                     /* frame 0 */
+    CHECK_EQ(pmm_free(&p, 0x1001), -1);                /* unaligned */
+    CHECK_EQ(pmm_free(&p, 0x5000), -1);                /* never usable */
+    CHECK_EQ(pmm_free(&p, 0x9f000), -1);               /* never usable */
+    CHECK_EQ(pmm_free(&p, 0x142000), -1);              /* out of range */
     CHECK_EQ(pmm_free(&p, UINT64_MAX & ~(F - 1)), -1); /* out of range */
     CHECK_EQ(pmm_free_frames(&p), 0);
 

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define DEFAULT_SEED     0x4d494341u /* "MICA" */
-#define MAX_REPORTS      25          /* keep a broken build's log readable */
+#define DEFAULT_SEED 0x4d494341u /* "MICA" */
+#define MAX_REPORTS  25          /* keep a broken build's log readable */
 
 struct harness {
     const char *name;

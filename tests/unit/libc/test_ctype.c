@@ -35,11 +35,14 @@ WRAP(isgraph)
 WRAP(toupper)
 WRAP(tolower)
 
-#define ENTRY(name) {#name, glibc_##name, mini_##name}
+#define ENTRY(name)                                                                      \
+    {                                                                                    \
+#name, glibc_##name, mini_##name                                                 \
+    }
 
 static const struct classifier classifiers[] = {
     ENTRY(isalpha), ENTRY(isdigit), ENTRY(isxdigit), ENTRY(isalnum),
-    ENTRY(isspace), ENTRY(isupper), ENTRY(islower), ENTRY(isprint),
+    ENTRY(isspace), ENTRY(isupper), ENTRY(islower),  ENTRY(isprint),
     ENTRY(ispunct), ENTRY(iscntrl), ENTRY(isgraph),
 };
 

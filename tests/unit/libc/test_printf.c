@@ -15,11 +15,24 @@
 #include "harness.h"
 #include "mini.h"
 
-#define CASES    200000
+#define CASES    100000
 #define BUF_SIZE 512 /* widths and precisions below keep output shorter */
 
-enum arg_type { A_NONE, A_INT, A_UINT, A_LONG, A_ULONG, A_LLONG, A_ULLONG,
-                A_SIZE, A_PTRDIFF, A_INTMAX, A_UINTMAX, A_STR, A_PTR };
+enum arg_type {
+    A_NONE,
+    A_INT,
+    A_UINT,
+    A_LONG,
+    A_ULONG,
+    A_LLONG,
+    A_ULLONG,
+    A_SIZE,
+    A_PTRDIFF,
+    A_INTMAX,
+    A_UINTMAX,
+    A_STR,
+    A_PTR
+};
 
 struct fcase {
     char fmt[96];
@@ -33,14 +46,45 @@ struct fcase {
 };
 
 static const uint64_t extremes[] = {
-    0, 1, (uint64_t)-1, 7, 8, 9, 10, 15, 16, 127, 128, 255, 256, 32767, 32768,
-    65535, 65536, (uint64_t)INT_MAX, (uint64_t)INT_MIN, UINT_MAX, (uint64_t)UINT_MAX + 1,
-    (uint64_t)LLONG_MAX, (uint64_t)LLONG_MIN, ULLONG_MAX, (uint64_t)SCHAR_MIN,
-    (uint64_t)SHRT_MIN, 0x8000000000000001ull, 01234567, 0xdeadbeef,
+    0,
+    1,
+    (uint64_t)-1,
+    7,
+    8,
+    9,
+    10,
+    15,
+    16,
+    127,
+    128,
+    255,
+    256,
+    32767,
+    32768,
+    65535,
+    65536,
+    (uint64_t)INT_MAX,
+    (uint64_t)INT_MIN,
+    UINT_MAX,
+    (uint64_t)UINT_MAX + 1,
+    (uint64_t)LLONG_MAX,
+    (uint64_t)LLONG_MIN,
+    ULLONG_MAX,
+    (uint64_t)SCHAR_MIN,
+    (uint64_t)SHRT_MIN,
+    0x8000000000000001ull,
+    01234567,
+    0xdeadbeef,
 };
 
 static const char *const strings[] = {
-    NULL, "", "a", "hello", "with space", "0123456789abcdef", "\x01\x7f\x80\xff",
+    NULL,
+    "",
+    "a",
+    "hello",
+    "with space",
+    "0123456789abcdef",
+    "\x01\x7f\x80\xff",
     "a much longer string that goes past several small widths",
 };
 
@@ -111,7 +155,8 @@ static enum arg_type integer_type(char conv, const char *len)
 static void random_case(struct harness *h, struct fcase *c)
 {
     static const char convs[] = "diuoxXcsp%kyw";
-    static const char *const lengths[] = {"", "", "", "hh", "h", "l", "ll", "z", "j", "t"};
+    static const char *const lengths[] = {"",  "",   "",  "hh", "h",
+                                          "l", "ll", "z", "j",  "t"};
     static const char flags[] = "-+ #0";
     char *p = c->fmt;
     char conv = convs[rnd_below(h, sizeof(convs) - 1)];
@@ -299,10 +344,16 @@ static void run_case(struct harness *h, const struct fcase *c)
         if (harness_check(h, ok)) {
             show_case(c);
             printf("\n    mica_vformat returned %d, emitted %zu bytes%s, glibc %d\n",
-                   vret, collected.len, collected.bad_piece ? " (bad piece)" : "",
-                   fret);
+                   vret, collected.len, collected.bad_piece ? " (bad piece)" : "", fret);
         }
     }
+}
+
+/* ASan's snprintf interceptor warns about formats glibc accepts but it does
+ * not know (such as "%5%"), which this test passes on purpose. */
+const char *__asan_default_options(void)
+{
+    return "check_printf=0";
 }
 
 /* Hides a literal from -Wformat. */
@@ -326,7 +377,7 @@ static void fixed_cases(struct harness *h)
         gr = snprintf(g, sizeof(g), runtime(fmt), __VA_ARGS__);                          \
         mr = mini_snprintf(m, sizeof(m), runtime(fmt), __VA_ARGS__);                     \
         if (harness_check(h, gr == mr && !memcmp(g, m, sizeof(g))))                      \
-            printf("%s\n    glibc %d %s\n    mini  %d %s\n", fmt, gr, g, mr, m); \
+            printf("%s\n    glibc %d %s\n    mini  %d %s\n", fmt, gr, g, mr, m);         \
     } while (0)
 
     FIXED("%d %s %c %x %p|%5%|%-8.3s|", -42, "str", 'Z', 0xbeefu, (void *)g, "truncate");
