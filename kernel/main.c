@@ -13,6 +13,14 @@
 #include "boot/options.h"
 #include "kernel.h"
 #include "mm/mem.h"
+#include "sched/sched.h"
+#include "syscall/syscall.h"
+#include "task/task.h"
+
+#include <string.h>
+
+#define INIT_PRIORITY   6
+#define SERVER_PRIORITY 4
 
 /* The boot information lies below 4 GiB (a 32-bit pointer); never read past
  * that, nor more than this cap, whatever its size field claims. */
@@ -54,6 +62,36 @@ static uint64_t physmap_top(uint64_t ram_top)
     return fb_end > ram_top ? fb_end : ram_top;
 }
 
+/* Every accepted module becomes a task: "init" first, with the boot
+ * capabilities; every other task gets a handle to init's name service.
+ * Returns whether init runs (it then announces `mica: ready`). */
+static bool start_boot_tasks(void)
+{
+    sched_init();
+    task_init(mem_frames());
+    const struct boot_module *m;
+    struct task *init = NULL;
+    for (size_t i = 0; (m = modules_get(i)); i++) {
+        if (strcmp(m->name, "init") == 0) {
+            init = task_spawn_module(m, INIT_PRIORITY);
+            if (init)
+                syscall_grant_boot_caps(init);
+        }
+    }
+    for (size_t i = 0; (m = modules_get(i)); i++) {
+        if (strcmp(m->name, "init") == 0)
+            continue;
+        if (!init) {
+            kprintf("mica: module name=%s not started: no init\n", m->name);
+            continue;
+        }
+        struct task *t = task_spawn_module(m, SERVER_PRIORITY);
+        if (t)
+            syscall_grant_ns(t);
+    }
+    return init != NULL;
+}
+
 void kmain(uint64_t info_phys)
 {
     (void)info_phys;
@@ -69,6 +107,8 @@ void kmain(uint64_t info_phys)
     modules_check(&boot_info);
 
     options_run_boot_tests();
-    kprintf("mica: ready boot_ms=%llu\n", (unsigned long long)arch_ms_since_boot());
-    arch_idle_loop();
+    /* Without init there is no user space to wait for: boot is complete. */
+    if (!start_boot_tasks())
+        kprintf("mica: ready boot_ms=%llu\n", (unsigned long long)arch_ms_since_boot());
+    sched_start();
 }

@@ -51,5 +51,58 @@ __attribute__((noreturn)) void arch_halt(void);
 
 /* Ends QEMU through the isa-debug-exit device (no effect elsewhere). */
 void arch_qemu_exit(uint32_t code);
+/* Powers the machine off (ACPI where it is known, QEMU's exit device), or
+ * resets it (8042 pulse, then a triple fault). Never returns. */
+__attribute__((noreturn)) void arch_poweroff(void);
+__attribute__((noreturn)) void arch_reset(void);
+
+/* ---- Address spaces. A vm is named by the physical address of its root. */
+#define VM_WRITE 1u
+#define VM_EXEC  2u
+#define VM_USER  4u
+uint64_t arch_vm_create(struct pmm *pmm); /* kernel half shared; 0 when out of frames */
+int arch_vm_map(struct pmm *pmm, uint64_t vm, uint64_t va, uint64_t pa, unsigned flags);
+/* Unmaps and returns the frame mapped at va, or 0 if none. */
+uint64_t arch_vm_unmap(uint64_t vm, uint64_t va);
+/* Frees every user frame and page table of vm, then the root. Returns the
+ * number of user pages freed. */
+uint64_t arch_vm_destroy(struct pmm *pmm, uint64_t vm);
+void arch_vm_switch(uint64_t vm);
+
+/* ---- Threads. The saved register state of a thread that entered the
+ * kernel (interrupt, exception or syscall) is a struct trap_frame at the top
+ * of its kernel stack; generic code reaches it through these accessors. */
+struct trap_frame;
+struct mica_msg;
+/* Prepares a new kernel stack so that switching to it enters user mode at
+ * entry with the given stack pointer and rdi = arg. Returns the saved rsp. */
+uint64_t arch_thread_prepare(uint64_t kstack_top, uint64_t entry, uint64_t user_rsp,
+                             uint64_t arg);
+/* Saves callee-saved state on the current stack into *old_rsp and resumes
+ * the thread whose saved stack pointer is new_rsp. */
+void arch_switch(uint64_t *old_rsp, uint64_t new_rsp);
+/* Kernel stack used on the next entry from user mode. */
+void arch_set_kernel_stack(uint64_t top);
+
+size_t arch_trap_frame_size(void);
+uint64_t arch_syscall_arg(const struct trap_frame *f, int i); /* 0..5, 6 = r12 */
+uint64_t arch_syscall_number(const struct trap_frame *f);
+void arch_syscall_set_status(struct trap_frame *f, int64_t status);
+int64_t arch_syscall_status(const struct trap_frame *f);
+void arch_msg_from_frame(const struct trap_frame *f, struct mica_msg *m);
+void arch_msg_to_frame(struct trap_frame *f, uint64_t badge, const struct mica_msg *m);
+
+/* Copies between kernel and user memory; fail (return -1) instead of
+ * faulting on an unmapped, kernel-half or non-canonical user address. */
+int arch_copy_from_user(void *dst, uint64_t user_src, size_t n);
+int arch_copy_to_user(uint64_t user_dst, const void *src, size_t n);
+
+/* ---- Device interrupts and I/O ports for user-space drivers. */
+void arch_irq_unmask(unsigned irq);
+void arch_irq_mask(unsigned irq);
+/* Sets (allow) or clears the I/O permission bits of ports [base, base+n)
+ * in the bitmap of the current task; `bitmap` is that task's 8 KiB map. */
+void arch_io_allow(uint8_t *bitmap, unsigned base, unsigned n);
+void arch_io_load(const uint8_t *bitmap); /* NULL: no ports */
 
 #endif

@@ -10,8 +10,10 @@
 #include "kernel.h"
 
 extern uint32_t boot_nx;
+void syscall_init(void);
 
 static bool cpu_smep, cpu_smap;
+uint8_t smap_enabled; /* read by uaccess.S */
 
 static void enable_protection(void)
 {
@@ -27,6 +29,7 @@ static void enable_protection(void)
         cr4 |= CR4_SMEP;
     if (cpu_smap)
         cr4 |= CR4_SMAP;
+    smap_enabled = cpu_smap;
     write_cr4(cr4);
     write_cr0(read_cr0() | CR0_WP);
 }
@@ -35,6 +38,7 @@ void arch_cpu_init(void)
 {
     gdt_init();
     idt_init();
+    syscall_init();
     enable_protection();
     kprintf("mica: cpu nx=%s smep=%s smap=%s wp=on\n", boot_nx ? "on" : "off",
             cpu_smep ? "on" : "off", cpu_smap ? "on" : "off");

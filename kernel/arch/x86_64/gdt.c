@@ -11,6 +11,7 @@
  */
 #include "arch/x86_64/gdt.h"
 
+#include "arch.h"
 #include "arch/x86_64/layout.h"
 
 struct tss {
@@ -31,8 +32,20 @@ struct gdt_ptr {
 
 #define IST_STACK_SIZE 8192
 
+/* The TSS is followed by an I/O permission bitmap (SDM Vol. 3A §20.5.2):
+ * one bit per port, 0 = allowed, and a final byte of ones. Only tasks that
+ * hold an I/O port capability get iomap_base pointing at it; for all other
+ * tasks iomap_base lies past the limit, so every port access faults. */
+struct tss_io {
+    struct tss tss;
+    uint8_t bitmap[8192];
+    uint8_t end;
+} __attribute__((packed));
+
 static uint64_t gdt[7];
-static struct tss tss;
+static struct tss_io tss_io;
+#define tss (tss_io.tss)
+static const uint8_t *io_loaded;
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 /* Access byte + flags of the code and data descriptors (SDM Vol. 3A §3.4.5). */
@@ -44,7 +57,7 @@ static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 static void set_tss_descriptor(void)
 {
     uint64_t base = (uint64_t)&tss;
-    uint64_t limit = sizeof(tss) - 1;
+    uint64_t limit = sizeof(tss_io) - 1;
     /* 64-bit available TSS, type 9, present (SDM Vol. 3A §8.2.3). */
     gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
              (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
@@ -60,7 +73,8 @@ void gdt_init(void)
     gdt[4] = DESC_UCODE;
     for (int i = 0; i < 3; i++)
         tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-    tss.iomap_base = sizeof(tss); /* no I/O bitmap: ring 3 has no port access */
+    tss.iomap_base = sizeof(tss_io); /* past the limit: ring 3 has no port access */
+    tss_io.end = 0xff;
     set_tss_descriptor();
 
     struct gdt_ptr ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
@@ -93,4 +107,25 @@ bool gdt_on_ist_stack(uint64_t addr)
 {
     return addr >= (uint64_t)ist_stacks &&
            addr < (uint64_t)ist_stacks + sizeof(ist_stacks);
+}
+
+void arch_io_allow(uint8_t *bitmap, unsigned base, unsigned n)
+{
+    for (unsigned p = base; p < base + n && p < 65536; p++)
+        bitmap[p / 8] &= (uint8_t) ~(1u << (p % 8));
+    io_loaded = NULL; /* reload on the next arch_io_load */
+}
+
+void arch_io_load(const uint8_t *bitmap)
+{
+    if (!bitmap) {
+        tss.iomap_base = sizeof(tss_io);
+        return;
+    }
+    if (bitmap != io_loaded) {
+        for (unsigned i = 0; i < sizeof(tss_io.bitmap); i++)
+            tss_io.bitmap[i] = bitmap[i];
+        io_loaded = bitmap;
+    }
+    tss.iomap_base = __builtin_offsetof(struct tss_io, bitmap);
 }

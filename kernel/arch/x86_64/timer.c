@@ -13,6 +13,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
+#include "sched/sched.h"
 
 #define PIT_HZ        1193182u
 #define PIT_CH2       0x42
@@ -57,6 +58,7 @@ static void timer_tick(struct trap_frame *f)
     (void)f;
     ticks++;
     lapic_eoi();
+    sched_tick();
 }
 
 void arch_timer_init(void)

@@ -11,6 +11,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "kernel.h"
+#include "syscall/syscall.h"
+#include "arch/x86_64/pic.h"
 
 static irq_handler_fn handlers[256];
 
@@ -85,13 +87,33 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
     arch_halt();
 }
 
+extern char uaccess_copy_start[], uaccess_copy_end[], uaccess_fixup[];
+
+/* A fault inside the user-copy routine is the user's bad pointer, not a
+ * kernel bug: resume at the fixup, which returns an error. */
+static bool uaccess_fault(struct trap_frame *f)
+{
+    if (f->vector != 14 && f->vector != 13)
+        return false;
+    if (f->rip < (uint64_t)uaccess_copy_start || f->rip > (uint64_t)uaccess_copy_end)
+        return false;
+    f->rip = (uint64_t)uaccess_fixup;
+    return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector < 32) {
-        if ((f->cs & 3) == 0)
+        if ((f->cs & 3) == 0) {
+            if (uaccess_fault(f))
+                return;
             kernel_exception(f);
-        panic("user exception before user space exists (vector %llu)",
-              (unsigned long long)f->vector);
+        }
+        task_fault((unsigned)f->vector, f->rip, f->vector == 14 ? read_cr2() : 0);
+    }
+    if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16) {
+        pic_irq((unsigned)f->vector - VEC_PIC_BASE);
+        return;
     }
     if (handlers[f->vector]) {
         handlers[f->vector](f);

@@ -21,6 +21,7 @@ _Static_assert(offsetof(struct trap_frame, cs) == 18 * 8, "isr.S frame layout");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
 
 #define VEC_TIMER    0x20
+#define VEC_PIC_BASE 0x30 /* legacy IRQ n arrives at 0x30 + n */
 #define VEC_SPURIOUS 0xff
 
 void idt_init(void);

@@ -1,0 +1,129 @@
+/*
+ * The Mica system call ABI: the one source of syscall numbers, error codes,
+ * handle rights, object types and the IPC message layout, shared by the
+ * kernel, libc-mini and every server.
+ *
+ * Calling convention (x86_64 `syscall`, SDM Vol. 2B):
+ *   in:  rax = syscall number, rdi, rsi, rdx, r10, r8, r9 = arguments 0..5,
+ *        r12 = timeout in milliseconds for the blocking IPC calls
+ *   out: rax = status (MICA_OK or a negative MICA_E*), and for the IPC
+ *        calls that receive: rdi = badge, rsi = info, rdx, r10, r8, r9 =
+ *        message words 0..3
+ *   rcx and r11 are clobbered by the instruction itself.
+ */
+#ifndef MICA_ABI_H
+#define MICA_ABI_H
+
+#include <stdint.h>
+
+/* X(number, name, what it does) */
+#define MICA_SYSCALLS(X)                                                                 \
+    X(0, DEBUG_WRITE, "(ptr, len): write to the kernel log (serial)")                    \
+    X(1, YIELD, "(): give up the rest of the time slice")                                \
+    X(2, EXIT, "(code): end the calling task")                                           \
+    X(3, SEND, "(ep, info, w0..w3): send a message and wait until it is taken")          \
+    X(4, RECV, "(ep): wait for a message; r12 = timeout")                                \
+    X(5, CALL, "(ep, info, w0..w3): send and wait for the reply; r12 = timeout")        \
+    X(6, REPLY, "(info, w0..w3): answer the last caller")                                \
+    X(7, REPLY_RECV, "(ep, info, w0..w3): reply, then wait on ep")                       \
+    X(8, NOTIFY_SIGNAL, "(ntf, bits): OR bits into a notification")                      \
+    X(9, NOTIFY_WAIT, "(ntf): wait for and take the bits; r12 = timeout")               \
+    X(10, ENDPOINT_CREATE, "(): a new endpoint handle")                                  \
+    X(11, NOTIFY_CREATE, "(): a new notification handle")                                \
+    X(12, HANDLE_CLOSE, "(h): drop a handle")                                            \
+    X(13, HANDLE_COPY, "(h, rights, badge): a new handle with fewer rights")             \
+    X(14, CLOCK, "(): milliseconds since boot")                                          \
+    X(15, TASK_INFO, "(index, struct mica_task_info *): describe a task")               \
+    X(16, IOPORT_ENABLE, "(io): allow in/out on the handle's port range")               \
+    X(17, IRQ_BIND, "(irq, ntf, bit): deliver the IRQ as a notification bit")          \
+    X(18, IRQ_ACK, "(irq): unmask the IRQ after handling it")                           \
+    X(19, SYSTEM, "(sys, op): power off or reset the machine")
+
+enum mica_syscall {
+#define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
+    MICA_SYSCALLS(MICA_SYSCALL_ENUM)
+#undef MICA_SYSCALL_ENUM
+        SYS_COUNT
+};
+
+/* Status codes: 0 or negative. */
+#define MICA_ERRORS(X)                                                                   \
+    X(0, OK, "success")                                                                  \
+    X(-1, EINVAL, "invalid argument")                                                    \
+    X(-2, EBADH, "no such handle")                                                       \
+    X(-3, ERIGHTS, "handle lacks the right")                                             \
+    X(-4, ETYPE, "handle names the wrong kind of object")                                \
+    X(-5, EFAULT, "bad user pointer")                                                    \
+    X(-6, ENOMEM, "out of memory or over the task's quota")                              \
+    X(-7, ETIMEOUT, "timed out")                                                         \
+    X(-8, EAGAIN, "would block")                                                         \
+    X(-9, EDEAD, "the peer died")                                                        \
+    X(-10, ENOSYS, "no such system call")                                                \
+    X(-11, ENOENT, "not found")                                                          \
+    X(-12, EBUSY, "busy")                                                                \
+    X(-13, ERANGE, "out of range")
+
+enum mica_status {
+#define MICA_ERROR_ENUM(n, name, doc) MICA_##name = n,
+    MICA_ERRORS(MICA_ERROR_ENUM)
+#undef MICA_ERROR_ENUM
+};
+
+/* Timeouts for blocking calls (r12). */
+#define MICA_NO_WAIT      0ull
+#define MICA_WAIT_FOREVER (~0ull)
+
+/* Handle rights. */
+#define MICA_RIGHT_SEND   (1u << 0) /* endpoint: send, call; notification: signal */
+#define MICA_RIGHT_RECV   (1u << 1) /* endpoint: receive; notification: wait */
+#define MICA_RIGHT_GRANT  (1u << 2) /* may be passed to another task */
+#define MICA_RIGHT_MANAGE (1u << 3) /* task, irq, io ports, system: operate on it */
+#define MICA_RIGHTS_ALL   0xfu
+
+/* Kernel object types a handle can name. */
+enum mica_object_type {
+    MICA_OBJ_NONE = 0,
+    MICA_OBJ_ENDPOINT,
+    MICA_OBJ_NOTIFICATION,
+    MICA_OBJ_TASK,
+    MICA_OBJ_IRQ,
+    MICA_OBJ_IOPORTS,
+    MICA_OBJ_SYSTEM,
+};
+
+/*
+ * Message info word: label in bits 0..31, payload length (bytes copied from
+ * the sender's IPC buffer, at most MICA_IPC_PAYLOAD_MAX) in bits 32..44, and
+ * in bit 48 "word 0 is a handle to transfer".
+ */
+#define MICA_IPC_PAYLOAD_MAX 4096u
+#define MICA_INFO(label, len) ((uint64_t)(uint32_t)(label) | ((uint64_t)(len) << 32))
+#define MICA_INFO_LABEL(info) ((uint32_t)(info))
+#define MICA_INFO_LEN(info)   ((uint32_t)(((info) >> 32) & 0x1fff))
+#define MICA_INFO_HANDLE      (1ull << 48)
+
+struct mica_msg {
+    uint64_t info;
+    uint64_t w[4];
+};
+
+/* Every thread has a one-page IPC buffer here; payloads are copied from the
+ * sender's buffer into the receiver's. */
+#define MICA_IPC_BUFFER 0x00007ffffffef000ull
+
+/* SYS_SYSTEM operations. */
+#define MICA_SYSTEM_POWEROFF 1
+#define MICA_SYSTEM_RESET    2
+
+/* SYS_TASK_INFO result. */
+struct mica_task_info {
+    uint32_t id;
+    uint32_t state; /* MICA_TASK_* */
+    uint32_t priority;
+    uint32_t reserved;
+    uint64_t pages; /* user pages mapped */
+    char name[32];
+};
+enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * Thread state on x86_64: the initial kernel stack of a new thread, the
+ * per-CPU block used by the syscall entry, MSR setup for SYSCALL/SYSRET
+ * (SDM Vol. 3A §5.8.8), and the accessors generic code uses to read syscall
+ * arguments and write results in a struct trap_frame.
+ */
+#include <mica/abi.h>
+
+#include "arch.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+
+/* Per-CPU block; syscall.S reaches its fields through %gs. */
+struct cpu {
+    uint64_t kernel_rsp; /* offset 0 */
+    uint64_t user_rsp;   /* offset 8 */
+};
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == 8, "syscall.S CPU_USER_RSP");
+
+static struct cpu cpu0;
+
+extern char syscall_entry[], thread_first_entry[];
+
+#define RFLAGS_IF       (1ull << 9)
+#define RFLAGS_RESERVED (1ull << 1)
+/* FMASK: IF (no interrupts until the frame is built), DF, TF, AC. */
+#define SYSCALL_FMASK ((1ull << 9) | (1ull << 10) | (1ull << 8) | (1ull << 18))
+
+void syscall_init(void)
+{
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    /* STAR[47:32] = kernel CS (SS = +8); STAR[63:48] + 16 = user CS, + 8 =
+     * user SS (SDM Vol. 2B, SYSRET), which gdt.c's order satisfies. */
+    wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8 - 3) << 48) | ((uint64_t)SEL_KCODE << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, SYSCALL_FMASK);
+    wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+void arch_set_kernel_stack(uint64_t top)
+{
+    cpu0.kernel_rsp = top;
+    gdt_set_kernel_stack(top);
+}
+
+uint64_t arch_thread_prepare(uint64_t kstack_top, uint64_t entry, uint64_t user_rsp,
+                             uint64_t arg)
+{
+    struct trap_frame *f = (struct trap_frame *)(kstack_top - sizeof(*f));
+    *f = (struct trap_frame){
+        .rdi = arg,
+        .rip = entry,
+        .cs = SEL_UCODE,
+        .rflags = RFLAGS_IF | RFLAGS_RESERVED,
+        .rsp = user_rsp,
+        .ss = SEL_UDATA,
+    };
+    /* Below the frame: what arch_switch pops (six callee-saved registers)
+     * and returns to. */
+    uint64_t *sp = (uint64_t *)f;
+    *--sp = (uint64_t)thread_first_entry;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;
+    return (uint64_t)sp;
+}
+
+size_t arch_trap_frame_size(void)
+{
+    return sizeof(struct trap_frame);
+}
+
+uint64_t arch_syscall_number(const struct trap_frame *f)
+{
+    return f->rax;
+}
+
+uint64_t arch_syscall_arg(const struct trap_frame *f, int i)
+{
+    switch (i) {
+    case 0:
+        return f->rdi;
+    case 1:
+        return f->rsi;
+    case 2:
+        return f->rdx;
+    case 3:
+        return f->r10;
+    case 4:
+        return f->r8;
+    case 5:
+        return f->r9;
+    default:
+        return f->r12;
+    }
+}
+
+void arch_syscall_set_status(struct trap_frame *f, int64_t status)
+{
+    f->rax = (uint64_t)status;
+}
+
+int64_t arch_syscall_status(const struct trap_frame *f)
+{
+    return (int64_t)f->rax;
+}
+
+void arch_msg_from_frame(const struct trap_frame *f, struct mica_msg *m)
+{
+    m->info = f->rsi;
+    m->w[0] = f->rdx;
+    m->w[1] = f->r10;
+    m->w[2] = f->r8;
+    m->w[3] = f->r9;
+}
+
+void arch_msg_to_frame(struct trap_frame *f, uint64_t badge, const struct mica_msg *m)
+{
+    f->rdi = badge;
+    f->rsi = m->info;
+    f->rdx = m->w[0];
+    f->r10 = m->w[1];
+    f->r8 = m->w[2];
+    f->r9 = m->w[3];
+}

@@ -1,0 +1,96 @@
+/*
+ * User address spaces: each task has its own PML4 whose upper half (entries
+ * 256..511) is copied from the kernel's, so kernel mappings are shared and
+ * never change after boot. Leaf rights map from VM_* flags: user pages are
+ * never writable and executable at once unless both flags are given, and
+ * non-executable pages carry NX (SDM Vol. 3A §5.13).
+ */
+#include "arch.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "mm/pmm.h"
+
+uint64_t arch_vm_create(struct pmm *pmm)
+{
+    uint64_t root = pmm_alloc(pmm);
+    if (root == PMM_NONE)
+        return 0;
+    uint64_t *t = phys_to_virt(root);
+    const uint64_t *k = phys_to_virt(paging_kernel_pml4());
+    for (int i = 0; i < 256; i++)
+        t[i] = 0;
+    for (int i = 256; i < 512; i++)
+        t[i] = k[i];
+    return root;
+}
+
+int arch_vm_map(struct pmm *pmm, uint64_t vm, uint64_t va, uint64_t pa, unsigned flags)
+{
+    uint64_t pte = PTE_U;
+    if (flags & VM_WRITE)
+        pte |= PTE_W;
+    if (!(flags & VM_EXEC))
+        pte |= paging_nx();
+    return paging_map(pmm, vm, va, pa, pte);
+}
+
+/* The leaf entry for va, or NULL when a level is missing. */
+static uint64_t *leaf(uint64_t vm, uint64_t va)
+{
+    uint64_t *t = phys_to_virt(vm);
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t e = t[(va >> shift) & 511];
+        if (!(e & PTE_P) || (e & PTE_PS))
+            return NULL;
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    return &t[(va >> 12) & 511];
+}
+
+uint64_t arch_vm_unmap(uint64_t vm, uint64_t va)
+{
+    uint64_t *e = leaf(vm, va);
+    if (!e || !(*e & PTE_P))
+        return 0;
+    uint64_t pa = *e & PTE_ADDR;
+    *e = 0;
+    if (read_cr3() == vm)
+        invlpg(va);
+    return pa;
+}
+
+/* Frees the tables below `table` at `level` (4 = PML4) in the user half,
+ * and the user frames they map. */
+static uint64_t free_level(struct pmm *pmm, uint64_t table, int level, unsigned n)
+{
+    uint64_t *t = phys_to_virt(table);
+    uint64_t pages = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        uint64_t pa = t[i] & PTE_ADDR;
+        if (level == 1)
+            pages++;
+        else
+            pages += free_level(pmm, pa, level - 1, 512);
+        pmm_free(pmm, pa);
+        t[i] = 0;
+    }
+    return pages;
+}
+
+uint64_t arch_vm_destroy(struct pmm *pmm, uint64_t vm)
+{
+    if (read_cr3() == vm)
+        write_cr3(paging_kernel_pml4());
+    uint64_t pages = free_level(pmm, vm, 4, 256);
+    pmm_free(pmm, vm);
+    return pages;
+}
+
+void arch_vm_switch(uint64_t vm)
+{
+    if (read_cr3() != vm)
+        write_cr3(vm);
+}

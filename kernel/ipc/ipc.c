@@ -1,0 +1,311 @@
+/*
+ * Synchronous IPC over endpoints, and notifications.
+ *
+ * A message is the five registers of struct mica_msg plus up to 4 KiB of
+ * payload, copied from the sender's IPC buffer into the receiver's through
+ * the physical map (both buffers are pinned kernel-known frames, so no user
+ * pointer is ever followed here). A sender that finds no receiver waits on
+ * the endpoint with its message still in its saved registers; a receiver
+ * that finds no sender waits likewise. `call` adds a reply link: the
+ * receiver must answer with `reply` (or `reply_recv`), and if it dies first
+ * the caller is woken with MICA_EDEAD.
+ */
+#include "ipc/ipc.h"
+
+#include <string.h>
+
+#include "arch.h"
+#include "kernel.h"
+#include "sched/sched.h"
+
+#define MAX_ENDPOINTS     128
+#define MAX_NOTIFICATIONS 128
+
+static struct endpoint endpoints[MAX_ENDPOINTS];
+static struct notification notifications[MAX_NOTIFICATIONS];
+
+struct endpoint *endpoint_alloc(struct task *owner)
+{
+    for (unsigned i = 0; i < MAX_ENDPOINTS; i++) {
+        if (endpoints[i].refs == 0 && !endpoints[i].owner) {
+            endpoints[i] = (struct endpoint){.owner = owner};
+            return &endpoints[i];
+        }
+    }
+    return NULL;
+}
+
+struct notification *notification_alloc(void)
+{
+    for (unsigned i = 0; i < MAX_NOTIFICATIONS; i++) {
+        if (notifications[i].refs == 0) {
+            notifications[i] = (struct notification){.refs = 0};
+            notifications[i].refs = 0;
+            return &notifications[i];
+        }
+    }
+    return NULL;
+}
+
+void object_ref(enum mica_object_type type, void *object)
+{
+    if (type == MICA_OBJ_ENDPOINT)
+        ((struct endpoint *)object)->refs++;
+    else if (type == MICA_OBJ_NOTIFICATION)
+        ((struct notification *)object)->refs++;
+}
+
+void object_unref(enum mica_object_type type, void *object)
+{
+    if (type == MICA_OBJ_ENDPOINT) {
+        struct endpoint *ep = object;
+        if (--ep->refs == 0)
+            ep->owner = NULL; /* slot free again */
+    } else if (type == MICA_OBJ_NOTIFICATION) {
+        ((struct notification *)object)->refs--;
+    }
+}
+
+/* ---- Wait queues (FIFO, singly linked through thread.next). */
+
+static void enqueue(struct thread **head, struct thread *t)
+{
+    t->next = NULL;
+    while (*head)
+        head = &(*head)->next;
+    *head = t;
+}
+
+static struct thread *dequeue(struct thread **head)
+{
+    struct thread *t = *head;
+    if (t)
+        *head = t->next;
+    return t;
+}
+
+static void unlink(struct thread **head, struct thread *t)
+{
+    for (; *head; head = &(*head)->next) {
+        if (*head == t) {
+            *head = t->next;
+            return;
+        }
+    }
+}
+
+/* ---- Message transfer. */
+
+/* Moves a handle named in the sender's w[0] into the receiver's table. */
+static void transfer_handle(struct thread *from, struct thread *to, struct mica_msg *m)
+{
+    struct handle h;
+    int err;
+    m->info &= ~MICA_INFO_HANDLE;
+    if (!from->task || !to->task)
+        return;
+    struct handle_table *ft = &from->task->handles;
+    if (m->w[0] == 0 || m->w[0] >= HANDLES_PER_TASK ||
+        ft->slot[m->w[0]].type == MICA_OBJ_NONE) {
+        m->w[0] = 0;
+        return;
+    }
+    h = ft->slot[m->w[0]];
+    (void)err;
+    if (!(h.rights & MICA_RIGHT_GRANT)) {
+        m->w[0] = 0;
+        return;
+    }
+    int64_t n = handle_install(&to->task->handles, h);
+    m->w[0] = n > 0 ? (uint64_t)n : 0;
+    if (n > 0)
+        m->info |= MICA_INFO_HANDLE;
+}
+
+/* Copies the message of `from` (in its saved registers and IPC buffer)
+ * to `to`, and sets `to`'s receive registers. */
+static void transfer(struct thread *from, struct thread *to, uint64_t badge)
+{
+    struct mica_msg m;
+    arch_msg_from_frame(from->frame, &m);
+    uint32_t len = MICA_INFO_LEN(m.info);
+    if (len > MICA_IPC_PAYLOAD_MAX)
+        len = MICA_IPC_PAYLOAD_MAX;
+    if (len)
+        memcpy(phys_to_virt(to->ipc_buffer_phys), phys_to_virt(from->ipc_buffer_phys),
+               len);
+    if (m.info & MICA_INFO_HANDLE)
+        transfer_handle(from, to, &m);
+    arch_msg_to_frame(to->frame, badge, &m);
+}
+
+static void block_on(struct thread *self, enum block_reason why, void *obj,
+                     uint64_t timeout_ms)
+{
+    self->state = THREAD_BLOCKED;
+    self->reason = why;
+    self->waiting_on = obj;
+    self->deadline_ms = timeout_ms == MICA_WAIT_FOREVER ? 0 : sched_now_ms() + timeout_ms;
+    if (self->deadline_ms == 0 && timeout_ms != MICA_WAIT_FOREVER)
+        self->deadline_ms = 1;
+}
+
+/* ---- Endpoint operations. */
+
+/* Hands `sender`'s message to `receiver`; the receiver becomes the one that
+ * must reply if it was a call. */
+static void deliver(struct thread *sender, struct thread *receiver, uint64_t badge,
+                    bool call)
+{
+    transfer(sender, receiver, badge);
+    if (call) {
+        receiver->reply_to = sender;
+        sender->caller_of = receiver;
+        sender->state = THREAD_BLOCKED;
+        sender->reason = BLOCK_REPLY;
+        sender->waiting_on = NULL;
+    }
+}
+
+int64_t ipc_send(struct thread *self, struct endpoint *ep, uint64_t badge, bool call,
+                 uint64_t timeout_ms)
+{
+    if (ep->dead)
+        return MICA_EDEAD;
+    struct thread *r = dequeue(&ep->receivers);
+    if (r) {
+        deliver(self, r, badge, call);
+        sched_wake(r, MICA_OK);
+        if (!call)
+            return MICA_OK;
+        self->deadline_ms = 0;
+        sched_block();
+        return arch_syscall_status(self->frame);
+    }
+    if (timeout_ms == MICA_NO_WAIT)
+        return MICA_EAGAIN;
+    self->is_call = call;
+    self->send_badge = badge;
+    block_on(self, BLOCK_SEND, ep, timeout_ms);
+    enqueue(&ep->senders, self);
+    sched_block();
+    return arch_syscall_status(self->frame);
+}
+
+int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms)
+{
+    struct thread *s = dequeue(&ep->senders);
+    if (s) {
+        bool call = s->is_call;
+        s->deadline_ms = 0;
+        deliver(s, self, s->send_badge, call);
+        if (!call)
+            sched_wake(s, MICA_OK);
+        return MICA_OK;
+    }
+    if (ep->dead)
+        return MICA_EDEAD;
+    if (timeout_ms == MICA_NO_WAIT)
+        return MICA_EAGAIN;
+    block_on(self, BLOCK_RECV, ep, timeout_ms);
+    enqueue(&ep->receivers, self);
+    sched_block();
+    return arch_syscall_status(self->frame);
+}
+
+int64_t ipc_reply(struct thread *self)
+{
+    struct thread *caller = self->reply_to;
+    if (!caller)
+        return MICA_EINVAL;
+    self->reply_to = NULL;
+    caller->caller_of = NULL;
+    if (caller->state != THREAD_BLOCKED || caller->reason != BLOCK_REPLY)
+        return MICA_OK; /* it gave up (timeout); nothing to deliver */
+    transfer(self, caller, 0);
+    sched_wake(caller, MICA_OK);
+    return MICA_OK;
+}
+
+/* ---- Notifications. */
+
+void notification_signal(struct notification *n, uint64_t bits)
+{
+    n->bits |= bits;
+    struct thread *w = n->waiter;
+    if (w && n->bits) {
+        n->waiter = NULL;
+        struct mica_msg m = {.info = n->bits};
+        n->bits = 0;
+        arch_msg_to_frame(w->frame, 0, &m);
+        sched_wake(w, MICA_OK);
+    }
+}
+
+int64_t notification_wait(struct thread *self, struct notification *n,
+                          uint64_t timeout_ms)
+{
+    if (n->bits) {
+        struct mica_msg m = {.info = n->bits};
+        n->bits = 0;
+        arch_msg_to_frame(self->frame, 0, &m);
+        return MICA_OK;
+    }
+    if (n->waiter)
+        return MICA_EBUSY;
+    if (timeout_ms == MICA_NO_WAIT)
+        return MICA_EAGAIN;
+    block_on(self, BLOCK_NOTIFY, n, timeout_ms);
+    n->waiter = self;
+    sched_block();
+    return arch_syscall_status(self->frame);
+}
+
+/* ---- Death and timeouts. */
+
+static void leave_wait(struct thread *t)
+{
+    if (t->state != THREAD_BLOCKED)
+        return;
+    if (t->reason == BLOCK_SEND)
+        unlink(&((struct endpoint *)t->waiting_on)->senders, t);
+    else if (t->reason == BLOCK_RECV)
+        unlink(&((struct endpoint *)t->waiting_on)->receivers, t);
+    else if (t->reason == BLOCK_NOTIFY &&
+             ((struct notification *)t->waiting_on)->waiter == t)
+        ((struct notification *)t->waiting_on)->waiter = NULL;
+    else if (t->reason == BLOCK_REPLY && t->caller_of) {
+        t->caller_of->reply_to = NULL;
+        t->caller_of = NULL;
+    }
+}
+
+void ipc_thread_gone(struct thread *t)
+{
+    leave_wait(t);
+    if (t->reply_to) {
+        struct thread *caller = t->reply_to;
+        t->reply_to = NULL;
+        caller->caller_of = NULL;
+        sched_wake(caller, MICA_EDEAD);
+    }
+}
+
+void ipc_task_gone(struct task *task)
+{
+    for (unsigned i = 0; i < MAX_ENDPOINTS; i++) {
+        struct endpoint *ep = &endpoints[i];
+        if (ep->owner != task || ep->refs == 0)
+            continue;
+        ep->dead = true;
+        struct thread *t;
+        while ((t = dequeue(&ep->senders)))
+            sched_wake(t, MICA_EDEAD);
+    }
+}
+
+void ipc_expire(struct thread *t)
+{
+    leave_wait(t);
+    sched_wake(t, MICA_ETIMEOUT);
+}

@@ -1,0 +1,159 @@
+/*
+ * Priority round-robin scheduling (see sched.h). The idle thread is the
+ * boot context itself: it runs only when every queue is empty, halting the
+ * CPU until the next interrupt.
+ */
+#include "sched/sched.h"
+
+#include "arch.h"
+#include "ipc/ipc.h"
+#include "kernel.h"
+
+struct run_queue {
+    struct thread *head, *tail;
+};
+
+static struct run_queue queues[SCHED_PRIORITIES];
+static unsigned ready_mask; /* bit p set: queues[p] not empty */
+static struct thread idle_thread;
+static struct thread *current = &idle_thread;
+
+struct thread *thread_current(void)
+{
+    return current;
+}
+
+uint64_t sched_now_ms(void)
+{
+    return arch_ms_since_boot();
+}
+
+void sched_init(void)
+{
+    idle_thread.state = THREAD_RUNNING;
+    idle_thread.priority = 0;
+}
+
+void sched_make_ready(struct thread *t)
+{
+    struct run_queue *q = &queues[t->priority];
+    t->state = THREAD_READY;
+    t->reason = BLOCK_NONE;
+    t->next = NULL;
+    if (q->tail)
+        q->tail->next = t;
+    else
+        q->head = t;
+    q->tail = t;
+    ready_mask |= 1u << t->priority;
+}
+
+void sched_remove(struct thread *t)
+{
+    struct run_queue *q = &queues[t->priority];
+    struct thread **pp = &q->head, *prev = NULL;
+    for (; *pp; prev = *pp, pp = &(*pp)->next) {
+        if (*pp == t) {
+            *pp = t->next;
+            if (q->tail == t)
+                q->tail = prev;
+            break;
+        }
+    }
+    if (!q->head)
+        ready_mask &= ~(1u << t->priority);
+}
+
+static struct thread *pick_next(void)
+{
+    if (!ready_mask)
+        return &idle_thread;
+    unsigned p = 31 - (unsigned)__builtin_clz(ready_mask);
+    struct run_queue *q = &queues[p];
+    struct thread *t = q->head;
+    q->head = t->next;
+    if (!q->head) {
+        q->tail = NULL;
+        ready_mask &= ~(1u << p);
+    }
+    t->next = NULL;
+    return t;
+}
+
+/* Switches to the next thread; `prev` has already been queued or blocked. */
+static void switch_away(void)
+{
+    struct thread *prev = current;
+    struct thread *next = pick_next();
+    if (next == prev) {
+        prev->state = THREAD_RUNNING;
+        return;
+    }
+    next->state = THREAD_RUNNING;
+    next->time_left = SCHED_SLICE_TICKS;
+    current = next;
+    if (next->task) {
+        arch_vm_switch(next->task->vm);
+        arch_io_load(next->task->io_bitmap);
+        arch_set_kernel_stack(next->kstack_top);
+    }
+    arch_switch(&prev->saved_rsp, next->saved_rsp);
+}
+
+void sched_block(void)
+{
+    switch_away();
+}
+
+void sched_yield(void)
+{
+    if (current != &idle_thread)
+        sched_make_ready(current);
+    switch_away();
+}
+
+void sched_wake(struct thread *t, int64_t status)
+{
+    if (t->state != THREAD_BLOCKED)
+        return;
+    t->deadline_ms = 0;
+    t->waiting_on = NULL;
+    arch_syscall_set_status(t->frame, status);
+    sched_make_ready(t);
+}
+
+/* Blocked threads whose timeout passed are woken with MICA_ETIMEOUT. */
+static void expire_timeouts(void)
+{
+    uint64_t now = sched_now_ms();
+    for (unsigned i = 0;; i++) {
+        struct task *tk = task_by_index(i);
+        if (!tk)
+            break;
+        struct thread *t = tk->main;
+        if (t && t->state == THREAD_BLOCKED && t->deadline_ms && t->deadline_ms <= now)
+            ipc_expire(t);
+    }
+}
+
+void sched_tick(void)
+{
+    expire_timeouts();
+    if (current == &idle_thread) {
+        if (ready_mask)
+            switch_away();
+        return;
+    }
+    if (current->time_left > 0)
+        current->time_left--;
+    unsigned higher = ready_mask >> (current->priority + 1);
+    if (current->time_left == 0 || higher)
+        sched_yield();
+}
+
+void sched_start(void)
+{
+    kprintf("mica: scheduler started\n");
+    switch_away();
+    arch_idle_loop();
+}

@@ -1,0 +1,34 @@
+/*
+ * System call dispatch (see syscall.c) and the kernel objects that only
+ * syscalls use: I/O port ranges, IRQ lines, the system (power) object.
+ */
+#ifndef MICA_SYSCALL_SYSCALL_H
+#define MICA_SYSCALL_SYSCALL_H
+
+#include <stdint.h>
+
+#include "task/task.h"
+
+struct trap_frame;
+
+struct ioports {
+    unsigned base, count;
+};
+
+struct irq_line {
+    unsigned line;
+    struct notification *ntf;
+    uint64_t bits;
+};
+
+void syscall_dispatch(struct trap_frame *f);
+/* Gives init its boot capabilities (abi.h documents the slots). */
+void syscall_grant_boot_caps(struct task *init);
+/* Gives a task a send handle (badged with its id) to init's endpoint. */
+void syscall_grant_ns(struct task *t);
+/* A device interrupt fired (called with the line masked). */
+void irq_fire(unsigned line);
+/* A user task faulted: report, kill, never return to it. */
+__attribute__((noreturn)) void task_fault(unsigned vector, uint64_t rip, uint64_t addr);
+
+#endif

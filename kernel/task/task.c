@@ -1,0 +1,179 @@
+/*
+ * Tasks: creation from a boot module (the ELF loader), lookup and death.
+ *
+ * Loading: every PT_LOAD segment gets fresh zeroed frames, the file bytes
+ * are copied in through the physical map, and the pages are mapped with the
+ * segment's rights (never W and X together: elf_check refused such files).
+ * The user stack sits below USER_STACK_TOP with an unmapped guard page
+ * under it; the IPC buffer is one page at MICA_IPC_BUFFER.
+ */
+#include "task/task.h"
+
+#include <string.h>
+
+#include "arch.h"
+#include "boot/modules.h"
+#include "ipc/ipc.h"
+#include "kernel.h"
+#include "mm/pmm.h"
+#include "sched/sched.h"
+
+static struct task tasks[MAX_TASKS];
+static struct thread threads[MAX_THREADS];
+static uint8_t kstacks[MAX_THREADS][KSTACK_PAGES * 4096] __attribute__((aligned(4096)));
+static struct pmm *frames;
+static uint32_t next_id = 1;
+
+void task_init(struct pmm *pmm)
+{
+    frames = pmm;
+}
+
+struct task *task_by_id(uint32_t id)
+{
+    for (unsigned i = 0; i < MAX_TASKS; i++)
+        if (tasks[i].used && tasks[i].id == id)
+            return &tasks[i];
+    return NULL;
+}
+
+struct task *task_by_index(unsigned i)
+{
+    for (unsigned k = 0, n = 0; k < MAX_TASKS; k++)
+        if (tasks[k].used && n++ == i)
+            return &tasks[k];
+    return NULL;
+}
+
+/* Maps one fresh zeroed page; returns its physical address or 0. */
+static uint64_t map_new_page(struct task *t, uint64_t va, unsigned flags)
+{
+    uint64_t pa = pmm_alloc(frames);
+    if (pa == PMM_NONE)
+        return 0;
+    memset(phys_to_virt(pa), 0, 4096);
+    if (arch_vm_map(frames, t->vm, va, pa, flags | VM_USER) != 0) {
+        pmm_free(frames, pa);
+        return 0;
+    }
+    t->pages++;
+    return pa;
+}
+
+static int load_segment(struct task *t, const uint8_t *image, const struct elf_segment *s)
+{
+    unsigned flags =
+        ((s->flags & ELF_PF_W) ? VM_WRITE : 0) | ((s->flags & ELF_PF_X) ? VM_EXEC : 0);
+    uint64_t first = ALIGN_DOWN(s->vaddr, 4096);
+    uint64_t end = ALIGN_UP(s->vaddr + s->memsz, 4096);
+    for (uint64_t va = first; va < end; va += 4096) {
+        uint64_t pa = map_new_page(t, va, flags);
+        if (!pa)
+            return -1;
+        /* The part of [offset, offset+filesz) that lands in this page. */
+        uint64_t lo = va > s->vaddr ? va : s->vaddr;
+        uint64_t hi = va + 4096 < s->vaddr + s->filesz ? va + 4096 : s->vaddr + s->filesz;
+        if (lo < hi)
+            memcpy((uint8_t *)phys_to_virt(pa) + (lo - va),
+                   image + s->offset + (lo - s->vaddr), hi - lo);
+    }
+    return 0;
+}
+
+static struct thread *thread_alloc(void)
+{
+    for (unsigned i = 0; i < MAX_THREADS; i++) {
+        bool reusable =
+            threads[i].state == THREAD_DEAD && &threads[i] != thread_current();
+        if (threads[i].state == THREAD_FREE || reusable) {
+            threads[i] = (struct thread){0};
+            threads[i].kstack_top = (uint64_t)&kstacks[i][sizeof(kstacks[i])];
+            threads[i].state = THREAD_BLOCKED;
+            return &threads[i];
+        }
+    }
+    return NULL;
+}
+
+static struct task *task_alloc(const char *name, unsigned priority)
+{
+    for (unsigned i = 0; i < MAX_TASKS; i++) {
+        bool reusable = tasks[i].dead && tasks[i].main != thread_current();
+        if (!tasks[i].used || reusable) {
+            struct task *t = &tasks[i];
+            *t = (struct task){0};
+            t->used = true;
+            t->id = next_id++;
+            t->priority = priority;
+            strlcpy(t->name, name, sizeof(t->name));
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static int build_image(struct task *t, const struct boot_module *m)
+{
+    const uint8_t *image = phys_to_virt(m->phys);
+    for (size_t i = 0; i < m->elf.nsegments; i++)
+        if (load_segment(t, image, &m->elf.segments[i]) != 0)
+            return -1;
+    for (uint64_t va = USER_STACK_TOP - USER_STACK_SIZE; va < USER_STACK_TOP; va += 4096)
+        if (!map_new_page(t, va, VM_WRITE))
+            return -1;
+    uint64_t buf = map_new_page(t, MICA_IPC_BUFFER, VM_WRITE);
+    if (!buf)
+        return -1;
+    t->main->ipc_buffer_phys = buf;
+    return 0;
+}
+
+struct task *task_spawn_module(const struct boot_module *m, unsigned priority)
+{
+    struct task *t = task_alloc(m->name, priority);
+    struct thread *th = t ? thread_alloc() : NULL;
+    if (!t || !th) {
+        kprintf("mica: task name=%s result=refused reason=\"no task or thread slot\"\n",
+                m->name);
+        if (t)
+            t->used = false;
+        return NULL;
+    }
+    t->main = th;
+    th->task = t;
+    th->priority = priority;
+    t->vm = arch_vm_create(frames);
+    if (!t->vm || build_image(t, m) != 0) {
+        kprintf("mica: task name=%s result=refused reason=\"out of memory\"\n", m->name);
+        task_kill(t);
+        return NULL;
+    }
+    th->saved_rsp =
+        arch_thread_prepare(th->kstack_top, m->elf.entry, USER_STACK_TOP - 8, t->id);
+    th->frame = (struct trap_frame *)(th->kstack_top - arch_trap_frame_size());
+    sched_make_ready(th);
+    return t;
+}
+
+void task_kill(struct task *t)
+{
+    if (!t->used || t->dead)
+        return;
+    t->dead = true;
+    struct thread *th = t->main;
+    if (th) {
+        ipc_thread_gone(th);
+        if (th->state == THREAD_READY)
+            sched_remove(th);
+        th->state = THREAD_DEAD;
+    }
+    ipc_task_gone(t);
+    for (uint64_t h = 1; h < HANDLES_PER_TASK; h++)
+        if (t->handles.slot[h].type != MICA_OBJ_NONE)
+            handle_close(&t->handles, h);
+    if (t->vm)
+        arch_vm_destroy(frames, t->vm);
+    t->vm = 0;
+    t->pages = 0;
+    t->io_bitmap = NULL;
+}

@@ -1,0 +1,98 @@
+/*
+ * Tasks and threads.
+ *
+ * A task is an address space, a handle table and its threads; a thread is a
+ * kernel stack with the saved user state on top, a scheduling state and
+ * the IPC state it is blocked in. Both come from fixed pools, so the kernel
+ * never allocates memory on behalf of a task beyond the bounded amounts
+ * counted in its quota.
+ */
+#ifndef MICA_TASK_TASK_H
+#define MICA_TASK_TASK_H
+
+#include <mica/abi.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cap/handle.h"
+
+#define MAX_TASKS       32
+#define MAX_THREADS     64
+#define TASK_NAME_LEN   32
+#define KSTACK_PAGES    4
+#define USER_STACK_TOP  0x00007ffffff00000ull
+#define USER_STACK_SIZE (64 * 1024)
+/* Objects (endpoints, notifications) one task may create. */
+#define TASK_OBJECT_QUOTA 32
+
+enum thread_state {
+    THREAD_FREE = 0,
+    THREAD_READY,
+    THREAD_RUNNING,
+    THREAD_BLOCKED,
+    THREAD_DEAD,
+};
+
+/* What a blocked thread waits for. */
+enum block_reason {
+    BLOCK_NONE = 0,
+    BLOCK_SEND,   /* queued on an endpoint with a message (send or call) */
+    BLOCK_RECV,   /* queued on an endpoint for a message */
+    BLOCK_REPLY,  /* its call was taken; waits for the reply */
+    BLOCK_NOTIFY, /* waits on a notification */
+    BLOCK_SLEEP,
+};
+
+struct task;
+struct endpoint;
+struct notification;
+
+struct thread {
+    enum thread_state state;
+    enum block_reason reason;
+    struct task *task;
+    unsigned priority;
+    uint64_t kstack_top;
+    uint64_t saved_rsp;
+    struct trap_frame *frame; /* user state, at the top of the kernel stack */
+    uint64_t ipc_buffer_phys; /* frame of this thread's IPC buffer */
+    uint64_t deadline_ms;     /* when blocked with a timeout; 0 = none */
+
+    struct thread *next;      /* run queue or wait queue link */
+    void *waiting_on;         /* endpoint or notification */
+    bool is_call;             /* BLOCK_SEND: a call, wants a reply */
+    uint64_t send_badge;      /* BLOCK_SEND: badge of the handle used */
+    struct thread *reply_to;  /* caller this thread must answer */
+    struct thread *caller_of; /* BLOCK_REPLY: the thread that holds our call */
+    unsigned time_left;       /* ticks left in the slice */
+};
+
+struct task {
+    bool used;
+    uint32_t id;
+    char name[TASK_NAME_LEN];
+    uint64_t vm;      /* page-table root */
+    uint64_t pages;   /* user pages mapped */
+    unsigned objects; /* objects created, against TASK_OBJECT_QUOTA */
+    unsigned priority;
+    struct handle_table handles;
+    struct thread *main;
+    uint8_t *io_bitmap; /* NULL: no I/O ports */
+    bool dead;
+};
+
+struct boot_module;
+struct pmm;
+
+void task_init(struct pmm *pmm);
+/* Loads an accepted boot module as a new task with one thread, ready to
+ * run. Returns the task or NULL (reported on the console). */
+struct task *task_spawn_module(const struct boot_module *m, unsigned priority);
+struct task *task_by_id(uint32_t id);
+struct task *task_by_index(unsigned i);
+/* Ends a task: wakes everything blocked on it with MICA_EDEAD, frees its
+ * memory, handles and threads. The caller must reschedule if it was current. */
+void task_kill(struct task *t);
+struct thread *thread_current(void);
+
+#endif
