@@ -37,7 +37,11 @@
     X(16, IOPORT_ENABLE, "(io): allow in/out on the handle's port range")               \
     X(17, IRQ_BIND, "(irq, ntf, bit): deliver the IRQ as a notification bit")          \
     X(18, IRQ_ACK, "(irq): unmask the IRQ after handling it")                           \
-    X(19, SYSTEM, "(sys, op): power off or reset the machine")
+    X(19, SYSTEM, "(sys, op): power off or reset the machine")                          \
+    X(20, MAP, "(task, va, ram, index, flags): map frame `index` of a RAM object")       \
+    X(21, UNMAP, "(task, va): unmap a RAM page; returns its index")                      \
+    X(22, SET_PAGER, "(task, ep): send the task's page faults to ep as calls")          \
+    X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -89,6 +93,36 @@ enum mica_object_type {
     MICA_OBJ_IRQ,
     MICA_OBJ_IOPORTS,
     MICA_OBJ_SYSTEM,
+    MICA_OBJ_RAM,
+};
+
+/* Handles every task starts with. */
+#define MICA_HANDLE_NS   1  /* endpoint of init's name service (badge: task id) */
+#define MICA_HANDLE_SELF 63 /* the task itself (MANAGE | GRANT) */
+/* init's boot capabilities. */
+#define MICA_BOOT_CAP_SYSTEM 2 /* power off / reset */
+#define MICA_BOOT_CAP_COM1   3 /* I/O ports 0x3f8..0x3ff */
+#define MICA_BOOT_CAP_IRQ4   4 /* COM1 interrupt */
+#define MICA_BOOT_CAP_PS2    5 /* I/O ports 0x60..0x64 */
+#define MICA_BOOT_CAP_IRQ1   6 /* keyboard interrupt */
+#define MICA_BOOT_CAP_RAM    7 /* all free RAM, for the memory server */
+
+/* SYS_MAP flags. A page is writable and executable only if both are given. */
+#define MICA_MAP_WRITE 1u
+#define MICA_MAP_EXEC  2u
+
+/* Page faults reach a task's pager as a call with this label:
+ * w0 = fault address, w1 = error code (SDM: P/W/U/I bits), w2 = rip.
+ * The pager replies with label 0 when it has mapped the page (the task
+ * retries the access), anything else to have the task killed. */
+#define MICA_LABEL_PAGE_FAULT 0xfffffff0u
+
+/* SYS_MEM_INFO result (KiB). */
+struct mica_mem_info {
+    uint64_t total_kib;  /* RAM the kernel found usable at boot */
+    uint64_t kernel_kib; /* held by the kernel: image, tables, stacks, objects */
+    uint64_t ram_kib;    /* in the RAM object handed to the memory server */
+    uint64_t ram_frames; /* frames in that RAM object (SYS_MAP indices) */
 };
 
 /*

@@ -49,3 +49,12 @@ int handle_close(struct handle_table *t, uint64_t h)
     object_unref(old.type, old.object);
     return MICA_OK;
 }
+
+int handle_install_at(struct handle_table *t, uint64_t slot, struct handle h)
+{
+    if (slot == 0 || slot >= HANDLES_PER_TASK || t->slot[slot].type != MICA_OBJ_NONE)
+        return MICA_EBUSY;
+    t->slot[slot] = h;
+    object_ref(h.type, h.object);
+    return MICA_OK;
+}

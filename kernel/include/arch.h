@@ -64,9 +64,11 @@ uint64_t arch_vm_create(struct pmm *pmm); /* kernel half shared; 0 when out of f
 int arch_vm_map(struct pmm *pmm, uint64_t vm, uint64_t va, uint64_t pa, unsigned flags);
 /* Unmaps and returns the frame mapped at va, or 0 if none. */
 uint64_t arch_vm_unmap(uint64_t vm, uint64_t va);
-/* Frees every user frame and page table of vm, then the root. Returns the
- * number of user pages freed. */
-uint64_t arch_vm_destroy(struct pmm *pmm, uint64_t vm);
+/* Physical address mapped at va (page aligned), or 0 if none. */
+uint64_t arch_vm_lookup(uint64_t vm, uint64_t va);
+/* Frees every page table of vm and the root, and every user frame for which
+ * `keep` is NULL or returns false (frames owned elsewhere stay allocated). */
+void arch_vm_destroy(struct pmm *pmm, uint64_t vm, bool (*keep)(uint64_t pa));
 void arch_vm_switch(uint64_t vm);
 
 /* ---- Threads. The saved register state of a thread that entered the

@@ -127,7 +127,10 @@ static void transfer_handle(struct thread *from, struct thread *to, struct mica_
 static void transfer(struct thread *from, struct thread *to, uint64_t badge)
 {
     struct mica_msg m;
-    arch_msg_from_frame(from->frame, &m);
+    if (from->in_fault)
+        m = from->fault_msg;
+    else
+        arch_msg_from_frame(from->frame, &m);
     uint32_t len = MICA_INFO_LEN(m.info);
     if (len > MICA_IPC_PAYLOAD_MAX)
         len = MICA_IPC_PAYLOAD_MAX;
@@ -180,7 +183,7 @@ int64_t ipc_send(struct thread *self, struct endpoint *ep, uint64_t badge, bool 
             return MICA_OK;
         self->deadline_ms = 0;
         sched_block();
-        return arch_syscall_status(self->frame);
+        return self->in_fault ? self->fault_status : arch_syscall_status(self->frame);
     }
     if (timeout_ms == MICA_NO_WAIT)
         return MICA_EAGAIN;
@@ -189,7 +192,7 @@ int64_t ipc_send(struct thread *self, struct endpoint *ep, uint64_t badge, bool 
     block_on(self, BLOCK_SEND, ep, timeout_ms);
     enqueue(&ep->senders, self);
     sched_block();
-    return arch_syscall_status(self->frame);
+    return self->in_fault ? self->fault_status : arch_syscall_status(self->frame);
 }
 
 int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms)
@@ -222,6 +225,13 @@ int64_t ipc_reply(struct thread *self)
     caller->caller_of = NULL;
     if (caller->state != THREAD_BLOCKED || caller->reason != BLOCK_REPLY)
         return MICA_OK; /* it gave up (timeout); nothing to deliver */
+    if (caller->in_fault) {
+        struct mica_msg m;
+        arch_msg_from_frame(self->frame, &m);
+        caller->fault_result = MICA_INFO_LABEL(m.info);
+        sched_wake(caller, MICA_OK);
+        return MICA_OK;
+    }
     transfer(self, caller, 0);
     sched_wake(caller, MICA_OK);
     return MICA_OK;

@@ -340,3 +340,9 @@ int pmm_free(struct pmm *p, uint64_t phys)
         p->next_hint = i;
     return 0;
 }
+
+bool pmm_is_free(const struct pmm *p, uint64_t phys)
+{
+    uint64_t f = phys / PMM_FRAME_SIZE;
+    return phys % PMM_FRAME_SIZE == 0 && f < p->frames && !bit_get(p->bitmap, f);
+}

@@ -86,6 +86,9 @@ uint64_t pmm_alloc(struct pmm *p);
  * frame-aligned, not covered, never usable, or not currently allocated. */
 int pmm_free(struct pmm *p, uint64_t phys);
 
+/* Whether the frame at phys is free now. */
+bool pmm_is_free(const struct pmm *p, uint64_t phys);
+
 static inline uint64_t pmm_free_frames(const struct pmm *p)
 {
     return p->free;

@@ -118,7 +118,10 @@ void sched_wake(struct thread *t, int64_t status)
         return;
     t->deadline_ms = 0;
     t->waiting_on = NULL;
-    arch_syscall_set_status(t->frame, status);
+    if (t->in_fault)
+        t->fault_status = status;
+    else
+        arch_syscall_set_status(t->frame, status);
     sched_make_ready(t);
 }
 

@@ -12,10 +12,10 @@
 #include "ipc/ipc.h"
 #include "kernel.h"
 #include "sched/sched.h"
+#include "syscall/sys_common.h"
 
 typedef int64_t (*syscall_fn)(struct trap_frame *f, struct thread *self);
 
-#define ARG(i)          arch_syscall_arg(f, (i))
 #define DEBUG_WRITE_MAX 512
 
 static int64_t sys_debug_write(struct trap_frame *f, struct thread *self)
@@ -182,6 +182,9 @@ static int64_t sys_handle_copy(struct trap_frame *f, struct thread *self)
     if (h == 0 || h >= HANDLES_PER_TASK || t->slot[h].type == MICA_OBJ_NONE)
         return MICA_EBADH;
     struct handle copy = t->slot[h];
+    bool badgeable = copy.type == MICA_OBJ_ENDPOINT || copy.type == MICA_OBJ_NOTIFICATION;
+    if (ARG(2) && !badgeable)
+        return MICA_EINVAL; /* a task handle's badge is its identity check */
     copy.rights &= (uint32_t)ARG(1);
     if (ARG(2))
         copy.badge = ARG(2);
@@ -238,7 +241,24 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_IRQ_BIND] = sys_irq_bind,
     [SYS_IRQ_ACK] = sys_irq_ack,
     [SYS_SYSTEM] = sys_system,
+    [SYS_MAP] = sys_map,
+    [SYS_UNMAP] = sys_unmap,
+    [SYS_SET_PAGER] = sys_set_pager,
+    [SYS_MEM_INFO] = sys_mem_info,
 };
+
+struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err)
+{
+    struct handle hd;
+    struct task *t = handle_get(&self->task->handles, h, MICA_OBJ_TASK, rights, &hd, err);
+    if (!t)
+        return NULL;
+    if (!t->used || t->dead || t->id != hd.badge) {
+        *err = MICA_EDEAD;
+        return NULL;
+    }
+    return t;
+}
 
 void syscall_dispatch(struct trap_frame *f)
 {
@@ -364,21 +384,41 @@ void syscall_grant_boot_caps(struct task *init)
         {MICA_OBJ_IRQ, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0, &irq_lines[1]},
     };
     for (unsigned i = 0; i < ARRAY_SIZE(caps); i++)
-        handle_install(&init->handles, caps[i]);
+        handle_install_at(&init->handles, MICA_HANDLE_NS + i, caps[i]);
+    sys_mem_boot(init);
 }
 
 void syscall_grant_ns(struct task *t)
 {
     if (ns_endpoint)
-        handle_install(&t->handles, (struct handle){MICA_OBJ_ENDPOINT,
-                                                    MICA_RIGHT_SEND | MICA_RIGHT_GRANT,
-                                                    t->id, ns_endpoint});
+        handle_install_at(&t->handles, MICA_HANDLE_NS,
+                          (struct handle){MICA_OBJ_ENDPOINT,
+                                          MICA_RIGHT_SEND | MICA_RIGHT_GRANT, t->id,
+                                          ns_endpoint});
 }
 
-void task_fault(unsigned vector, uint64_t rip, uint64_t addr)
+/* Sends a user page fault to the task's pager as a call; true when the
+ * pager mapped the page and the access should be retried. */
+static bool ask_pager(struct thread *self, uint64_t rip, uint64_t addr, uint64_t error)
+{
+    struct task *t = self->task;
+    if (!t || !t->pager || t->pager->dead || addr >= 0x0000800000000000ull)
+        return false;
+    self->in_fault = true;
+    self->fault_result = ~0ull;
+    self->fault_msg =
+        (struct mica_msg){MICA_INFO(MICA_LABEL_PAGE_FAULT, 0), {addr, error, rip, 0}};
+    int64_t st = ipc_send(self, t->pager, t->id, true, MICA_WAIT_FOREVER);
+    self->in_fault = false;
+    return st == MICA_OK && self->fault_result == 0;
+}
+
+void task_fault(unsigned vector, uint64_t rip, uint64_t addr, uint64_t error)
 {
     struct thread *self = thread_current();
     struct task *t = self->task;
+    if (vector == 14 && ask_pager(self, rip, addr, error))
+        return;
     kprintf("mica: fault task=%s vector=%u rip=%#llx addr=%#llx action=killed\n",
             t ? t->name : "?", vector, (unsigned long long)rip, (unsigned long long)addr);
     if (t)

@@ -28,7 +28,9 @@ void syscall_grant_boot_caps(struct task *init);
 void syscall_grant_ns(struct task *t);
 /* A device interrupt fired (called with the line masked). */
 void irq_fire(unsigned line);
-/* A user task faulted: report, kill, never return to it. */
-__attribute__((noreturn)) void task_fault(unsigned vector, uint64_t rip, uint64_t addr);
+/* A user task faulted. A page fault goes to the task's pager first and
+ * returns if the pager resolved it; otherwise the fault is reported, the
+ * task killed, and this never returns. */
+void task_fault(unsigned vector, uint64_t rip, uint64_t addr, uint64_t error);
 
 #endif

@@ -22,6 +22,12 @@ static struct task tasks[MAX_TASKS];
 static struct thread threads[MAX_THREADS];
 static uint8_t kstacks[MAX_THREADS][KSTACK_PAGES * 4096] __attribute__((aligned(4096)));
 static struct pmm *frames;
+static bool (*frame_keeper)(uint64_t pa);
+
+void task_set_frame_keeper(bool (*keep)(uint64_t pa))
+{
+    frame_keeper = keep;
+}
 static uint32_t next_id = 1;
 
 void task_init(struct pmm *pmm)
@@ -151,6 +157,9 @@ struct task *task_spawn_module(const struct boot_module *m, unsigned priority)
     th->saved_rsp =
         arch_thread_prepare(th->kstack_top, m->elf.entry, USER_STACK_TOP - 8, t->id);
     th->frame = (struct trap_frame *)(th->kstack_top - arch_trap_frame_size());
+    handle_install_at(
+        &t->handles, MICA_HANDLE_SELF,
+        (struct handle){MICA_OBJ_TASK, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, t->id, t});
     sched_make_ready(th);
     return t;
 }
@@ -172,7 +181,7 @@ void task_kill(struct task *t)
         if (t->handles.slot[h].type != MICA_OBJ_NONE)
             handle_close(&t->handles, h);
     if (t->vm)
-        arch_vm_destroy(frames, t->vm);
+        arch_vm_destroy(frames, t->vm, frame_keeper);
     t->vm = 0;
     t->pages = 0;
     t->io_bitmap = NULL;

@@ -65,6 +65,13 @@ struct thread {
     struct thread *reply_to;  /* caller this thread must answer */
     struct thread *caller_of; /* BLOCK_REPLY: the thread that holds our call */
     unsigned time_left;       /* ticks left in the slice */
+    /* A page fault sent to the pager: the message comes from fault_msg
+     * instead of the user registers, and the reply's label lands in
+     * fault_result (the user registers must survive the round trip). */
+    bool in_fault;
+    struct mica_msg fault_msg;
+    int64_t fault_status;
+    uint64_t fault_result;
 };
 
 struct task {
@@ -77,7 +84,8 @@ struct task {
     unsigned priority;
     struct handle_table handles;
     struct thread *main;
-    uint8_t *io_bitmap; /* NULL: no I/O ports */
+    uint8_t *io_bitmap;     /* NULL: no I/O ports */
+    struct endpoint *pager; /* receives this task's page faults, or NULL */
     bool dead;
 };
 
@@ -94,5 +102,8 @@ struct task *task_by_index(unsigned i);
  * memory, handles and threads. The caller must reschedule if it was current. */
 void task_kill(struct task *t);
 struct thread *thread_current(void);
+/* Frames for which keep() is true are not freed when a task dies (they
+ * belong to the RAM object of the memory server). */
+void task_set_frame_keeper(bool (*keep)(uint64_t pa));
 
 #endif

@@ -109,7 +109,9 @@ void trap_dispatch(struct trap_frame *f)
                 return;
             kernel_exception(f);
         }
-        task_fault((unsigned)f->vector, f->rip, f->vector == 14 ? read_cr2() : 0);
+        task_fault((unsigned)f->vector, f->rip, f->vector == 14 ? read_cr2() : 0,
+                   f->error);
+        return;
     }
     if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16) {
         pic_irq((unsigned)f->vector - VEC_PIC_BASE);

@@ -48,6 +48,12 @@ static uint64_t *leaf(uint64_t vm, uint64_t va)
     return &t[(va >> 12) & 511];
 }
 
+uint64_t arch_vm_lookup(uint64_t vm, uint64_t va)
+{
+    uint64_t *e = leaf(vm, va);
+    return (e && (*e & PTE_P)) ? (*e & PTE_ADDR) : 0;
+}
+
 uint64_t arch_vm_unmap(uint64_t vm, uint64_t va)
 {
     uint64_t *e = leaf(vm, va);
@@ -61,32 +67,31 @@ uint64_t arch_vm_unmap(uint64_t vm, uint64_t va)
 }
 
 /* Frees the tables below `table` at `level` (4 = PML4) in the user half,
- * and the user frames they map. */
-static uint64_t free_level(struct pmm *pmm, uint64_t table, int level, unsigned n)
+ * and the user frames they map unless keep() claims them. */
+static void free_level(struct pmm *pmm, uint64_t table, int level, unsigned n,
+                       bool (*keep)(uint64_t pa))
 {
     uint64_t *t = phys_to_virt(table);
-    uint64_t pages = 0;
     for (unsigned i = 0; i < n; i++) {
         if (!(t[i] & PTE_P))
             continue;
         uint64_t pa = t[i] & PTE_ADDR;
-        if (level == 1)
-            pages++;
-        else
-            pages += free_level(pmm, pa, level - 1, 512);
-        pmm_free(pmm, pa);
+        if (level > 1) {
+            free_level(pmm, pa, level - 1, 512, keep);
+            pmm_free(pmm, pa);
+        } else if (!keep || !keep(pa)) {
+            pmm_free(pmm, pa);
+        }
         t[i] = 0;
     }
-    return pages;
 }
 
-uint64_t arch_vm_destroy(struct pmm *pmm, uint64_t vm)
+void arch_vm_destroy(struct pmm *pmm, uint64_t vm, bool (*keep)(uint64_t pa))
 {
     if (read_cr3() == vm)
         write_cr3(paging_kernel_pml4());
-    uint64_t pages = free_level(pmm, vm, 4, 256);
+    free_level(pmm, vm, 4, 256, keep);
     pmm_free(pmm, vm);
-    return pages;
 }
 
 void arch_vm_switch(uint64_t vm)

@@ -1,0 +1,31 @@
+/*
+ * The RAM object: the free memory the kernel hands to the memory server at
+ * boot, as up to RAM_MAX_RANGES runs of frames. The server names a frame by
+ * its index (0 .. frames-1) in SYS_MAP; the kernel turns indices into
+ * physical addresses and back.
+ */
+#ifndef MICA_MM_RAM_H
+#define MICA_MM_RAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/pmm.h"
+
+#define RAM_MAX_RANGES 64
+
+struct ram_object {
+    struct pmm_range ranges[RAM_MAX_RANGES];
+    unsigned nranges;
+    uint64_t frames;
+};
+
+/* Takes every free frame above the first `keep` free ones out of the
+ * kernel's allocator and into *r. */
+void ram_donate(struct pmm *pmm, struct ram_object *r, uint64_t keep);
+/* Physical address of frame `index`, or PMM_NONE. */
+uint64_t ram_frame(const struct ram_object *r, uint64_t index);
+/* Index of the frame at phys, or -1 when it is not part of r. */
+int64_t ram_index(const struct ram_object *r, uint64_t phys);
+
+#endif

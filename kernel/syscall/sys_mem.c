@@ -1,0 +1,119 @@
+/*
+ * Memory syscalls: the mechanism under the memory server's policy.
+ *
+ *   SYS_MAP      maps frame `index` of the RAM object into a task
+ *   SYS_UNMAP    takes a RAM page out of a task, returning its index
+ *   SYS_SET_PAGER routes a task's page faults to an endpoint
+ *   SYS_MEM_INFO reports the kernel's figures
+ *
+ * The memory server decides which frame goes where; the kernel checks the
+ * handles, the address range and that the page is free, and keeps frames
+ * of the RAM object out of its own allocator even when a task dies.
+ */
+#include <string.h>
+
+#include "arch.h"
+#include "ipc/ipc.h"
+#include "kernel.h"
+#include "mm/mem.h"
+#include "mm/ram.h"
+#include "syscall/sys_common.h"
+
+#define USER_END 0x0000800000000000ull
+
+static struct ram_object ram;
+static uint64_t usable_at_boot;
+
+static bool owned_by_ram(uint64_t pa)
+{
+    return ram_index(&ram, pa) >= 0;
+}
+
+void sys_mem_boot(struct task *init)
+{
+    struct pmm *pmm = mem_frames();
+    usable_at_boot = pmm_free_frames(pmm) + pmm_used_frames(pmm);
+    uint64_t free = pmm_free_frames(pmm);
+    uint64_t keep = free / 4 > 2048 ? free / 4 : (free > 4096 ? 2048 : free / 2);
+    ram_donate(pmm, &ram, keep);
+    handle_install_at(
+        &init->handles, MICA_BOOT_CAP_RAM,
+        (struct handle){MICA_OBJ_RAM, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0, &ram});
+    task_set_frame_keeper(owned_by_ram);
+}
+
+static bool user_page(uint64_t va)
+{
+    return va % 4096 == 0 && va >= 4096 && va < USER_END;
+}
+
+int64_t sys_map(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct task *t = task_arg(self, ARG(0), MICA_RIGHT_MANAGE, &err);
+    if (!t)
+        return err;
+    if (!handle_get(&self->task->handles, ARG(2), MICA_OBJ_RAM, MICA_RIGHT_MANAGE, NULL,
+                    &err))
+        return err;
+    uint64_t va = ARG(1), flags = ARG(4);
+    uint64_t pa = ram_frame(&ram, ARG(3));
+    if (!user_page(va) || (flags & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC)))
+        return MICA_EINVAL;
+    if (pa == PMM_NONE)
+        return MICA_ERANGE;
+    if (arch_vm_lookup(t->vm, va))
+        return MICA_EBUSY;
+    unsigned vmf = VM_USER | ((flags & MICA_MAP_WRITE) ? VM_WRITE : 0) |
+                   ((flags & MICA_MAP_EXEC) ? VM_EXEC : 0);
+    if (arch_vm_map(mem_frames(), t->vm, va, pa, vmf) != 0)
+        return MICA_ENOMEM;
+    t->pages++;
+    return MICA_OK;
+}
+
+int64_t sys_unmap(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct task *t = task_arg(self, ARG(0), MICA_RIGHT_MANAGE, &err);
+    if (!t)
+        return err;
+    uint64_t va = ARG(1);
+    if (!user_page(va))
+        return MICA_EINVAL;
+    uint64_t pa = arch_vm_lookup(t->vm, va);
+    int64_t index = pa ? ram_index(&ram, pa) : -1;
+    if (index < 0)
+        return MICA_ENOENT;
+    arch_vm_unmap(t->vm, va);
+    t->pages--;
+    return index;
+}
+
+int64_t sys_set_pager(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct task *t = task_arg(self, ARG(0), MICA_RIGHT_MANAGE, &err);
+    if (!t)
+        return err;
+    struct endpoint *ep = handle_get(&self->task->handles, ARG(1), MICA_OBJ_ENDPOINT,
+                                     MICA_RIGHT_SEND, NULL, &err);
+    if (!ep)
+        return err;
+    t->pager = ep;
+    return MICA_OK;
+}
+
+int64_t sys_mem_info(struct trap_frame *f, struct thread *self)
+{
+    struct pmm *pmm = mem_frames();
+    struct mica_mem_info info = {
+        .total_kib = usable_at_boot * 4,
+        .kernel_kib = (pmm_used_frames(pmm) - ram.frames) * 4,
+        .ram_kib = ram.frames * 4,
+        .ram_frames = ram.frames,
+    };
+    if (arch_copy_to_user(ARG(0), &info, sizeof(info)) != 0)
+        return MICA_EFAULT;
+    return MICA_OK;
+}
