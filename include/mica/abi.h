@@ -21,26 +21,26 @@
     X(0, DEBUG_WRITE, "(ptr, len): write to the kernel log (serial)")                    \
     X(1, YIELD, "(): give up the rest of the time slice")                                \
     X(2, EXIT, "(code): end the calling task")                                           \
-    X(3, SEND, "(ep, info, w0..w3): send a message and wait until it is taken")          \
+    X(3, SEND, "(ep, info, w0..w3): send; waits until taken, r12 = timeout")             \
     X(4, RECV, "(ep): wait for a message; r12 = timeout")                                \
-    X(5, CALL, "(ep, info, w0..w3): send and wait for the reply; r12 = timeout")        \
+    X(5, CALL, "(ep, info, w0..w3): send and wait for the reply; r12 = timeout")         \
     X(6, REPLY, "(info, w0..w3): answer the last caller")                                \
     X(7, REPLY_RECV, "(ep, info, w0..w3): reply, then wait on ep")                       \
     X(8, NOTIFY_SIGNAL, "(ntf, bits): OR bits into a notification")                      \
-    X(9, NOTIFY_WAIT, "(ntf): wait for and take the bits; r12 = timeout")               \
+    X(9, NOTIFY_WAIT, "(ntf): wait for and take the bits; r12 = timeout")                \
     X(10, ENDPOINT_CREATE, "(): a new endpoint handle")                                  \
     X(11, NOTIFY_CREATE, "(): a new notification handle")                                \
     X(12, HANDLE_CLOSE, "(h): drop a handle")                                            \
     X(13, HANDLE_COPY, "(h, rights, badge): a new handle with fewer rights")             \
     X(14, CLOCK, "(): milliseconds since boot")                                          \
-    X(15, TASK_INFO, "(index, struct mica_task_info *): describe a task")               \
-    X(16, IOPORT_ENABLE, "(io): allow in/out on the handle's port range")               \
-    X(17, IRQ_BIND, "(irq, ntf, bit): deliver the IRQ as a notification bit")          \
-    X(18, IRQ_ACK, "(irq): unmask the IRQ after handling it")                           \
-    X(19, SYSTEM, "(sys, op): power off or reset the machine")                          \
+    X(15, TASK_INFO, "(index, struct mica_task_info *): describe a task")                \
+    X(16, IOPORT_ENABLE, "(io): allow in/out on the handle's port range")                \
+    X(17, IRQ_BIND, "(irq, ntf, bit): deliver the IRQ as a notification bit")            \
+    X(18, IRQ_ACK, "(irq): unmask the IRQ after handling it")                            \
+    X(19, SYSTEM, "(sys, op): power off or reset the machine")                           \
     X(20, MAP, "(task, va, ram, index, flags): map frame `index` of a RAM object")       \
     X(21, UNMAP, "(task, va): unmap a RAM page; returns its index")                      \
-    X(22, SET_PAGER, "(task, ep): send the task's page faults to ep as calls")          \
+    X(22, SET_PAGER, "(task, ep): send the task's page faults to ep as calls")           \
     X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")
 
 enum mica_syscall {
@@ -130,7 +130,7 @@ struct mica_mem_info {
  * the sender's IPC buffer, at most MICA_IPC_PAYLOAD_MAX) in bits 32..44, and
  * in bit 48 "word 0 is a handle to transfer".
  */
-#define MICA_IPC_PAYLOAD_MAX 4096u
+#define MICA_IPC_PAYLOAD_MAX  4096u
 #define MICA_INFO(label, len) ((uint64_t)(uint32_t)(label) | ((uint64_t)(len) << 32))
 #define MICA_INFO_LABEL(info) ((uint32_t)(info))
 #define MICA_INFO_LEN(info)   ((uint32_t)(((info) >> 32) & 0x1fff))

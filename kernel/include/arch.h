@@ -83,6 +83,12 @@ uint64_t arch_thread_prepare(uint64_t kstack_top, uint64_t entry, uint64_t user_
 /* Saves callee-saved state on the current stack into *old_rsp and resumes
  * the thread whose saved stack pointer is new_rsp. */
 void arch_switch(uint64_t *old_rsp, uint64_t new_rsp);
+/* FPU/SSE register state of a user thread: a 16-byte aligned area. */
+#define ARCH_FPU_AREA 512
+void arch_fpu_init(void *area);
+/* Saves the current state into `save` (if any), loads `load` (if any). */
+void arch_fpu_switch(void *save, const void *load);
+
 /* Kernel stack used on the next entry from user mode. */
 void arch_set_kernel_stack(uint64_t top);
 

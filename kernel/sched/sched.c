@@ -92,6 +92,7 @@ static void switch_away(void)
     next->state = THREAD_RUNNING;
     next->time_left = SCHED_SLICE_TICKS;
     current = next;
+    arch_fpu_switch(prev->task ? prev->fpu : NULL, next->task ? next->fpu : NULL);
     if (next->task) {
         arch_vm_switch(next->task->vm);
         arch_io_load(next->task->io_bitmap);

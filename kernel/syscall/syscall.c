@@ -69,7 +69,7 @@ static int64_t sys_send_or_call(struct trap_frame *f, struct thread *self, bool 
         return err;
     if (check_payload(f) != MICA_OK)
         return MICA_ERANGE;
-    return ipc_send(self, ep, badge, call, call ? ARG(6) : MICA_WAIT_FOREVER);
+    return ipc_send(self, ep, badge, call, ARG(6));
 }
 
 static int64_t sys_send(struct trap_frame *f, struct thread *self)
@@ -183,8 +183,11 @@ static int64_t sys_handle_copy(struct trap_frame *f, struct thread *self)
         return MICA_EBADH;
     struct handle copy = t->slot[h];
     bool badgeable = copy.type == MICA_OBJ_ENDPOINT || copy.type == MICA_OBJ_NOTIFICATION;
-    if (ARG(2) && !badgeable)
-        return MICA_EINVAL; /* a task handle's badge is its identity check */
+    /* A badge is set once, on an unbadged handle (like minting in seL4):
+     * re-badging would let a task speak as another. A task handle's badge
+     * is its identity check and never changes. */
+    if (ARG(2) && (!badgeable || copy.badge != 0))
+        return MICA_EINVAL;
     copy.rights &= (uint32_t)ARG(1);
     if (ARG(2))
         copy.badge = ARG(2);

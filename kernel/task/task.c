@@ -154,8 +154,10 @@ struct task *task_spawn_module(const struct boot_module *m, unsigned priority)
         task_kill(t);
         return NULL;
     }
+    arch_fpu_init(th->fpu);
+    /* rsp 16-byte aligned at entry, as the SysV ABI has it for _start. */
     th->saved_rsp =
-        arch_thread_prepare(th->kstack_top, m->elf.entry, USER_STACK_TOP - 8, t->id);
+        arch_thread_prepare(th->kstack_top, m->elf.entry, USER_STACK_TOP, t->id);
     th->frame = (struct trap_frame *)(th->kstack_top - arch_trap_frame_size());
     handle_install_at(
         &t->handles, MICA_HANDLE_SELF,

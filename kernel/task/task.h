@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch.h"
 #include "cap/handle.h"
 
 #define MAX_TASKS       32
@@ -68,6 +69,7 @@ struct thread {
     /* A page fault sent to the pager: the message comes from fault_msg
      * instead of the user registers, and the reply's label lands in
      * fault_result (the user registers must survive the round trip). */
+    uint8_t fpu[ARCH_FPU_AREA] __attribute__((aligned(16)));
     bool in_fault;
     struct mica_msg fault_msg;
     int64_t fault_status;

@@ -12,7 +12,9 @@ Writes into OUTDIR:
                     each of them and 'result=ok' for 'good'
 
 good.elf has one PT_LOAD R+X segment at 0x400000 (file offset 0x1000)
-holding 'pause; jmp .-2', and e_entry points at it.  Output is deterministic.
+holding a few instructions that tell init's name service the task is up
+(NS_READY, so that boot completes with it), then 'pause; jmp .-2'; e_entry
+points at them.  Output is deterministic.
 """
 
 import os
@@ -32,7 +34,21 @@ EM_386, EM_X86_64 = 3, 62
 PT_NULL, PT_LOAD = 0, 1
 PF_X, PF_W, PF_R = 1, 2, 4
 
-CODE = bytes.fromhex("f390ebfc")  # pause; jmp back to the pause
+# SYS_CALL (5) on handle 1 (init's name service) with label NS_READY
+# (0x104), all words 0, no timeout (r12 = -1); then pause; jmp to the pause.
+# Numbers from include/mica/abi.h and libc-mini/include/mica/ns.h.
+CODE = bytes.fromhex(
+    "b805000000"      # mov eax, 5          SYS_CALL
+    "bf01000000"      # mov edi, 1          MICA_HANDLE_NS
+    "be04010000"      # mov esi, 0x104      info = NS_READY
+    "31d2"            # xor edx, edx
+    "4531d2"          # xor r10d, r10d
+    "4531c0"          # xor r8d, r8d
+    "4531c9"          # xor r9d, r9d
+    "49c7c4ffffffff"  # mov r12, -1         MICA_WAIT_FOREVER
+    "0f05"            # syscall
+    "f390"            # pause
+    "ebfc")           # jmp back to the pause
 CODE_OFFSET = 0x1000
 BASE = 0x400000
 KERNEL_HALF = 0xFFFFFFFF80000000

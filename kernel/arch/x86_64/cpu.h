@@ -16,6 +16,8 @@
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
+#define CR0_MP         (1ull << 1)
+#define CR0_EM         (1ull << 2)
 #define CR0_WP         (1ull << 16)
 #define CR4_PGE        (1ull << 7)
 #define CR4_OSFXSR     (1ull << 9)

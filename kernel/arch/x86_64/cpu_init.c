@@ -11,6 +11,7 @@
 
 extern uint32_t boot_nx;
 void syscall_init(void);
+void fpu_init_template(void);
 
 static bool cpu_smep, cpu_smap;
 uint8_t smap_enabled; /* read by uaccess.S */
@@ -30,8 +31,13 @@ static void enable_protection(void)
     if (cpu_smap)
         cr4 |= CR4_SMAP;
     smap_enabled = cpu_smap;
+    /* SSE for user code: OSFXSR and OSXMMEXCPT on, x87 emulation off,
+     * monitor coprocessor on (SDM Vol. 3A §14.1.3). The kernel itself is
+     * built without SSE, so only context switches touch this state. */
+    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
     write_cr4(cr4);
-    write_cr0(read_cr0() | CR0_WP);
+    write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~CR0_EM);
+    fpu_init_template();
 }
 
 void arch_cpu_init(void)

@@ -1,0 +1,43 @@
+/*
+ * mica/console.h - the console server: its protocol (the one definition,
+ * used by the server and the client stubs) and the client calls.
+ *
+ * What exists: COM1 only (16550 at 0x3f8, IRQ 4). Output goes to COM1 with
+ * "\n" sent as "\r\n"; input is read from COM1 a line at a time with echo
+ * and backspace editing. The screen and the PS/2 keyboard are not driven
+ * yet (init already holds their capabilities, NS_CAP_PS2 and NS_CAP_IRQ1).
+ * The server handles one request at a time, so a write waits while another
+ * client's read is waiting for a line.
+ *
+ * Requests are calls; the reply's label is the status (MICA_REPLY_STATUS).
+ *   CON_WRITE  payload = the bytes (0..MICA_IPC_PAYLOAD_MAX). Reply w[0] =
+ *              bytes written.
+ *   CON_READ   w[0] = most bytes wanted (1..CON_LINE_MAX). Reply payload =
+ *              the line without its end-of-line and without a NUL.
+ */
+#ifndef MICA_LIBC_CONSOLE_H
+#define MICA_LIBC_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum con_label {
+    CON_WRITE = 0x200,
+    CON_READ = 0x201,
+};
+
+#define CON_LINE_MAX 256
+
+/* Looks "console" up once; MICA_OK when the console can be used. Until then
+ * printf writes to the kernel log. Only clients of the console may call it
+ * (init and the console itself would wait for themselves). */
+long console_open(void);
+int console_is_open(void);
+
+/* Returns bytes written or a negative MICA_E*. */
+long console_write(const char *s, size_t n);
+/* Reads one line into buf (at most max-1 bytes, NUL-terminated, without the
+ * end-of-line); returns its length or a negative MICA_E*. */
+long console_read(char *buf, size_t max);
+
+#endif

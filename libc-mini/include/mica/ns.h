@@ -1,0 +1,60 @@
+/*
+ * mica/ns.h - the name service that init runs on handle MICA_HANDLE_NS of
+ * every task: its protocol (the one definition, used by init and by the
+ * client stubs) and the client calls.
+ *
+ * Requests are calls; the reply's label is the status (MICA_REPLY_STATUS).
+ *   NS_REGISTER  payload = name with its NUL (2..NS_NAME_MAX bytes), handle
+ *                attached (MICA_INFO_HANDLE, w[0]) = an endpoint to send to.
+ *                A name of a live task cannot be taken again (MICA_EBUSY).
+ *   NS_LOOKUP    payload = name with its NUL. Reply: a send handle to the
+ *                registered endpoint attached (badged with the caller's
+ *                task id), or MICA_ENOENT.
+ *   NS_BOOT_CAP  w[0] = NS_CAP_*. Reply: that boot capability attached.
+ *                Only the task named "console" gets them (MICA_ERIGHTS).
+ *   NS_SYSTEM    w[0] = MICA_SYSTEM_POWEROFF or MICA_SYSTEM_RESET. Only the
+ *                task named "shell" may ask (MICA_ERIGHTS); no reply when it
+ *                works.
+ *   NS_READY     no fields: the caller is up (for tasks that serve no
+ *                endpoint, like the shell; NS_REGISTER implies it). init
+ *                prints `mica: server name=<task> state=up` for each boot
+ *                task once, and `mica: ready boot_ms=<n>` when all are up.
+ * Anything else, or a field out of range, gets MICA_EINVAL (MICA_ENOSYS for
+ * an unknown label); a handle attached where none is expected is closed.
+ */
+#ifndef MICA_LIBC_NS_H
+#define MICA_LIBC_NS_H
+
+#include <stdint.h>
+
+/* Labels: a range of their own, so a message sent to the wrong server is
+ * refused rather than misread. */
+enum ns_label {
+    NS_REGISTER = 0x100,
+    NS_LOOKUP = 0x101,
+    NS_BOOT_CAP = 0x102,
+    NS_SYSTEM = 0x103,
+    NS_READY = 0x104,
+};
+
+/* A name is 1..31 characters of [a-z0-9_.-] plus the NUL: it appears in
+ * log lines, so it must not hold spaces, quotes or control bytes. */
+#define NS_NAME_MAX 32
+
+/* Boot capabilities init hands out (NS_BOOT_CAP). */
+enum ns_boot_cap {
+    NS_CAP_COM1 = 1, /* I/O ports 0x3f8..0x3ff */
+    NS_CAP_IRQ4 = 2, /* COM1 interrupt */
+    NS_CAP_PS2 = 3,  /* I/O ports 0x60..0x64 */
+    NS_CAP_IRQ1 = 4, /* PS/2 keyboard interrupt */
+    NS_CAP_RAM = 5,  /* all free RAM: for the task named "memory" only */
+};
+
+/* Client calls: MICA_OK or a negative MICA_E*. */
+long ns_register(const char *name, uint64_t ep_handle);
+long ns_lookup(const char *name, uint64_t *handle_out);
+long ns_boot_cap(uint32_t which, uint64_t *handle_out);
+long ns_system(uint32_t op);
+long ns_ready(void);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * mica/syscall.h - typed wrappers for every system call of include/mica/abi.h,
+ * for servers. Each returns the kernel's status (MICA_OK or a negative
+ * MICA_E*) as a long, or the value named below (a new handle, a byte count).
+ * Blocking IPC calls take a timeout in milliseconds (MICA_NO_WAIT,
+ * MICA_WAIT_FOREVER or a count).
+ *
+ * The protocols of the servers share one reply convention, defined here:
+ * the label of a reply is its status, so MICA_REPLY_STATUS(info) is
+ * MICA_OK or a negative MICA_E*.
+ */
+#ifndef MICA_LIBC_SYSCALL_H
+#define MICA_LIBC_SYSCALL_H
+
+#include <mica/abi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MICA_MUST_CHECK __attribute__((warn_unused_result))
+
+/* Every task holds an endpoint to init's name service here (see mica/ns.h). */
+#define MICA_HANDLE_NS 1
+
+/* Reply convention: label = status (see above). */
+#define MICA_REPLY_INFO(status, len) MICA_INFO((uint32_t)(int32_t)(status), (len))
+#define MICA_REPLY_STATUS(info)      ((long)(int32_t)MICA_INFO_LABEL(info))
+
+/* "EINVAL" for MICA_EINVAL and so on; "?" for a value that is no status. */
+const char *mica_status_name(long status);
+
+/* The task's id, as given by the kernel at entry (rdi); it is also the badge
+ * the task's messages carry on the name service endpoint. */
+uint64_t mica_self_id(void);
+
+/* This thread's IPC buffer: payload bytes go here before a send and are
+ * found here after a receive. */
+static inline void *mica_ipc_buffer(void)
+{
+    return (void *)(uintptr_t)MICA_IPC_BUFFER;
+}
+
+/* Writes to the kernel log (COM1); returns bytes written. Longer texts are
+ * cut into pieces the kernel accepts. */
+long mica_debug_write(const char *s, size_t n);
+void mica_yield(void);
+_Noreturn void mica_exit(int code);
+
+/* Synchronous IPC. `badge` may be NULL. */
+long mica_send(uint64_t ep, const struct mica_msg *m);
+MICA_MUST_CHECK long mica_recv(uint64_t ep, struct mica_msg *out, uint64_t *badge,
+                               uint64_t timeout_ms);
+MICA_MUST_CHECK long mica_call(uint64_t ep, const struct mica_msg *req,
+                               struct mica_msg *reply, uint64_t timeout_ms);
+long mica_reply(const struct mica_msg *m);
+MICA_MUST_CHECK long mica_reply_recv(uint64_t ep, const struct mica_msg *reply,
+                                     struct mica_msg *out, uint64_t *badge,
+                                     uint64_t timeout_ms);
+
+/* Notifications: wait stores the bits it took in *bits. */
+long mica_notify_signal(uint64_t ntf, uint64_t bits);
+MICA_MUST_CHECK long mica_notify_wait(uint64_t ntf, uint64_t *bits, uint64_t timeout_ms);
+
+/* Handles: create returns the new handle (> 0) or an error. */
+MICA_MUST_CHECK long mica_endpoint_create(void);
+MICA_MUST_CHECK long mica_notify_create(void);
+long mica_handle_close(uint64_t h);
+MICA_MUST_CHECK long mica_handle_copy(uint64_t h, uint32_t rights, uint64_t badge);
+
+/* Milliseconds since boot. */
+uint64_t mica_clock_ms(void);
+/* Sleeps about ms milliseconds (a wait on a private notification). */
+long mica_sleep_ms(uint64_t ms);
+
+/* Describes the task at `index` (0, 1, ... until MICA_ENOENT). */
+MICA_MUST_CHECK long mica_task_info(uint32_t index, struct mica_task_info *out);
+
+/* Drivers. */
+long mica_ioport_enable(uint64_t io);
+long mica_irq_bind(uint64_t irq, uint64_t ntf, uint64_t bits);
+long mica_irq_ack(uint64_t irq);
+long mica_system(uint64_t sys, uint32_t op);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * Client stubs of the name service (protocol in mica/ns.h): each builds one
+ * request, calls init on MICA_HANDLE_NS and checks the reply before it
+ * trusts it, in particular that a promised handle really arrived.
+ */
+#include <mica/ns.h>
+#include <mica/syscall.h>
+#include <string.h>
+
+/* Puts name (with its NUL) in the IPC buffer; returns its length or 0 if
+ * it does not fit the protocol. */
+static uint32_t put_name(const char *name)
+{
+    size_t len = strnlen(name, NS_NAME_MAX);
+    if (len == 0 || len >= NS_NAME_MAX)
+        return 0;
+    memcpy(mica_ipc_buffer(), name, len + 1);
+    return (uint32_t)len + 1;
+}
+
+/* Calls init; returns the reply status, or the call's own error. */
+static long ns_call(struct mica_msg *req, struct mica_msg *reply)
+{
+    long st = mica_call(MICA_HANDLE_NS, req, reply, MICA_WAIT_FOREVER);
+    return st < 0 ? st : MICA_REPLY_STATUS(reply->info);
+}
+
+/* For replies that carry a handle: the kernel drops the attachment when
+ * our handle table is full, which we report as MICA_ENOMEM. */
+static long take_handle(const struct mica_msg *reply, uint64_t *handle_out)
+{
+    if (!(reply->info & MICA_INFO_HANDLE) || reply->w[0] == 0)
+        return MICA_ENOMEM;
+    *handle_out = reply->w[0];
+    return MICA_OK;
+}
+
+long ns_register(const char *name, uint64_t ep_handle)
+{
+    uint32_t len = put_name(name);
+    if (!len)
+        return MICA_EINVAL;
+    struct mica_msg req = {MICA_INFO(NS_REGISTER, len) | MICA_INFO_HANDLE, {ep_handle}};
+    struct mica_msg reply;
+    return ns_call(&req, &reply);
+}
+
+long ns_lookup(const char *name, uint64_t *handle_out)
+{
+    uint32_t len = put_name(name);
+    if (!len)
+        return MICA_EINVAL;
+    struct mica_msg req = {MICA_INFO(NS_LOOKUP, len), {0}};
+    struct mica_msg reply;
+    long st = ns_call(&req, &reply);
+    return st < 0 ? st : take_handle(&reply, handle_out);
+}
+
+long ns_boot_cap(uint32_t which, uint64_t *handle_out)
+{
+    struct mica_msg req = {MICA_INFO(NS_BOOT_CAP, 0), {which}};
+    struct mica_msg reply;
+    long st = ns_call(&req, &reply);
+    return st < 0 ? st : take_handle(&reply, handle_out);
+}
+
+long ns_system(uint32_t op)
+{
+    struct mica_msg req = {MICA_INFO(NS_SYSTEM, 0), {op}};
+    struct mica_msg reply;
+    return ns_call(&req, &reply);
+}
+
+long ns_ready(void)
+{
+    struct mica_msg req = {MICA_INFO(NS_READY, 0), {0}};
+    struct mica_msg reply;
+    return ns_call(&req, &reply);
+}

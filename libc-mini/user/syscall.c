@@ -1,0 +1,231 @@
+/*
+ * System call wrappers: every call goes through mica_syscall(), the one
+ * place that knows the register convention of include/mica/abi.h (rax =
+ * number, rdi rsi rdx r10 r8 r9 = arguments, r12 = timeout; rax = status
+ * and rdi rsi rdx r10 r8 r9 = badge, info, words on return). The argument
+ * registers are treated as outputs by every call, not only the receiving
+ * ones, so the compiler never assumes the kernel left them intact.
+ */
+#include <mica/syscall.h>
+
+/* Set by crt0 from rdi at entry. */
+extern uint64_t mica_task_id;
+
+struct regs {
+    uint64_t a[6]; /* rdi, rsi, rdx, r10, r8, r9 */
+};
+
+static long mica_syscall(uint64_t nr, struct regs *r, uint64_t timeout_ms)
+{
+    register uint64_t rdi __asm__("rdi") = r->a[0];
+    register uint64_t rsi __asm__("rsi") = r->a[1];
+    register uint64_t rdx __asm__("rdx") = r->a[2];
+    register uint64_t r10 __asm__("r10") = r->a[3];
+    register uint64_t r8 __asm__("r8") = r->a[4];
+    register uint64_t r9 __asm__("r9") = r->a[5];
+    register uint64_t r12 __asm__("r12") = timeout_ms;
+    uint64_t rax = nr;
+
+    /* syscall itself overwrites rcx (return rip) and r11 (rflags). */
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8),
+                       "+r"(r9)
+                     : "r"(r12)
+                     : "rcx", "r11", "memory", "cc");
+    *r = (struct regs){{rdi, rsi, rdx, r10, r8, r9}};
+    return (long)rax;
+}
+
+static long syscall0(uint64_t nr)
+{
+    struct regs r = {{0}};
+    return mica_syscall(nr, &r, 0);
+}
+
+static long syscall3(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    struct regs r = {{a0, a1, a2}};
+    return mica_syscall(nr, &r, 0);
+}
+
+/* Places a message in the registers after `first` (the endpoint), as
+ * SEND, CALL and REPLY_RECV take it. */
+static struct regs msg_regs(uint64_t first, const struct mica_msg *m)
+{
+    return (struct regs){{first, m->info, m->w[0], m->w[1], m->w[2], m->w[3]}};
+}
+
+/* Reads a received message (and badge) back out of the return registers. */
+static void msg_from_regs(const struct regs *r, struct mica_msg *out, uint64_t *badge)
+{
+    if (badge)
+        *badge = r->a[0];
+    if (out)
+        *out = (struct mica_msg){r->a[1], {r->a[2], r->a[3], r->a[4], r->a[5]}};
+}
+
+const char *mica_status_name(long status)
+{
+    switch (status) {
+#define MICA_STATUS_CASE(n, name, doc)                                                   \
+    case n:                                                                              \
+        return #name;
+        MICA_ERRORS(MICA_STATUS_CASE)
+#undef MICA_STATUS_CASE
+    }
+    return "?";
+}
+
+uint64_t mica_self_id(void)
+{
+    return mica_task_id;
+}
+
+long mica_debug_write(const char *s, size_t n)
+{
+    /* The kernel copies at most this much per call (kernel/syscall). */
+    enum { PIECE = 512 };
+    size_t done = 0;
+
+    while (done < n) {
+        size_t k = n - done < PIECE ? n - done : PIECE;
+        long st = syscall3(SYS_DEBUG_WRITE, (uint64_t)(uintptr_t)(s + done), k, 0);
+        if (st < 0)
+            return st;
+        done += k;
+    }
+    return (long)done;
+}
+
+void mica_yield(void)
+{
+    syscall0(SYS_YIELD);
+}
+
+_Noreturn void mica_exit(int code)
+{
+    syscall3(SYS_EXIT, (uint64_t)(int64_t)code, 0, 0);
+    for (;;)
+        syscall0(SYS_YIELD);
+}
+
+long mica_send(uint64_t ep, const struct mica_msg *m)
+{
+    struct regs r = msg_regs(ep, m);
+    return mica_syscall(SYS_SEND, &r, MICA_WAIT_FOREVER);
+}
+
+long mica_recv(uint64_t ep, struct mica_msg *out, uint64_t *badge, uint64_t timeout_ms)
+{
+    struct regs r = {{ep}};
+    long st = mica_syscall(SYS_RECV, &r, timeout_ms);
+    if (st == MICA_OK)
+        msg_from_regs(&r, out, badge);
+    return st;
+}
+
+long mica_call(uint64_t ep, const struct mica_msg *req, struct mica_msg *reply,
+               uint64_t timeout_ms)
+{
+    struct regs r = msg_regs(ep, req);
+    long st = mica_syscall(SYS_CALL, &r, timeout_ms);
+    if (st == MICA_OK)
+        msg_from_regs(&r, reply, NULL);
+    return st;
+}
+
+long mica_reply(const struct mica_msg *m)
+{
+    /* REPLY has no endpoint argument: the message starts in rdi. */
+    struct regs r = {{m->info, m->w[0], m->w[1], m->w[2], m->w[3]}};
+    return mica_syscall(SYS_REPLY, &r, 0);
+}
+
+long mica_reply_recv(uint64_t ep, const struct mica_msg *reply, struct mica_msg *out,
+                     uint64_t *badge, uint64_t timeout_ms)
+{
+    struct regs r = msg_regs(ep, reply);
+    long st = mica_syscall(SYS_REPLY_RECV, &r, timeout_ms);
+    if (st == MICA_OK)
+        msg_from_regs(&r, out, badge);
+    return st;
+}
+
+long mica_notify_signal(uint64_t ntf, uint64_t bits)
+{
+    return syscall3(SYS_NOTIFY_SIGNAL, ntf, bits, 0);
+}
+
+long mica_notify_wait(uint64_t ntf, uint64_t *bits, uint64_t timeout_ms)
+{
+    struct regs r = {{ntf}};
+    long st = mica_syscall(SYS_NOTIFY_WAIT, &r, timeout_ms);
+    /* The bits come back where a message's info word does (rsi). */
+    if (st == MICA_OK && bits)
+        *bits = r.a[1];
+    return st;
+}
+
+long mica_endpoint_create(void)
+{
+    return syscall0(SYS_ENDPOINT_CREATE);
+}
+
+long mica_notify_create(void)
+{
+    return syscall0(SYS_NOTIFY_CREATE);
+}
+
+long mica_handle_close(uint64_t h)
+{
+    return syscall3(SYS_HANDLE_CLOSE, h, 0, 0);
+}
+
+long mica_handle_copy(uint64_t h, uint32_t rights, uint64_t badge)
+{
+    return syscall3(SYS_HANDLE_COPY, h, rights, badge);
+}
+
+uint64_t mica_clock_ms(void)
+{
+    return (uint64_t)syscall0(SYS_CLOCK);
+}
+
+long mica_sleep_ms(uint64_t ms)
+{
+    /* Nobody signals this notification, so the wait always times out. */
+    static long ntf;
+    uint64_t bits;
+
+    if (ntf <= 0)
+        ntf = mica_notify_create();
+    if (ntf < 0)
+        return ntf;
+    long st = mica_notify_wait((uint64_t)ntf, &bits, ms ? ms : 1);
+    return st == MICA_ETIMEOUT ? MICA_OK : st;
+}
+
+long mica_task_info(uint32_t index, struct mica_task_info *out)
+{
+    return syscall3(SYS_TASK_INFO, index, (uint64_t)(uintptr_t)out, 0);
+}
+
+long mica_ioport_enable(uint64_t io)
+{
+    return syscall3(SYS_IOPORT_ENABLE, io, 0, 0);
+}
+
+long mica_irq_bind(uint64_t irq, uint64_t ntf, uint64_t bits)
+{
+    return syscall3(SYS_IRQ_BIND, irq, ntf, bits);
+}
+
+long mica_irq_ack(uint64_t irq)
+{
+    return syscall3(SYS_IRQ_ACK, irq, 0, 0);
+}
+
+long mica_system(uint64_t sys, uint32_t op)
+{
+    return syscall3(SYS_SYSTEM, sys, op, 0);
+}

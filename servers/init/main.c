@@ -1,0 +1,403 @@
+/*
+ * init: the first task. It serves the name service on handle 1 (protocol in
+ * mica/ns.h): servers register their endpoints by name, clients look them
+ * up, the console collects its hardware capabilities, and the shell asks
+ * for power off or reset. The loop is receive -> check -> do_* -> reply;
+ * each do_* validates every field of the request before it changes
+ * anything, and a bad request gets an error reply, never a crash.
+ *
+ * Handles that go out are fresh copies, closed once the reply has carried
+ * them, so init's own capabilities stay where they are whether the kernel
+ * copies or moves a transferred handle.
+ */
+#include <mica/syscall.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol.h"
+
+/* Bound on the task scan, well above the kernel's task table. */
+#define TASK_SCAN_MAX 256
+
+/* info bits a request may use: label, payload length, handle flag. */
+#define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
+
+struct request {
+    uint64_t badge; /* the sender's task id (the kernel badges handle 1) */
+    struct mica_msg msg;
+    uint64_t handle_in; /* handle that came with it, 0 if none */
+    bool handle_kept;   /* set when a do_* keeps handle_in */
+};
+
+struct response {
+    long status;
+    uint64_t handle_out; /* a copy to attach and close afterwards, 0 if none */
+};
+
+struct entry {
+    char name[NS_NAME_MAX]; /* "" when the slot is free */
+    uint64_t handle;        /* the registered endpoint */
+    uint64_t owner;         /* task id of the registering server */
+};
+
+static struct entry registry[NS_MAX_ENTRIES];
+
+/* The tasks the kernel started from boot modules (all alive when init
+ * starts), and whether each has said it is up. */
+struct boot_task {
+    uint64_t id;
+    char name[NS_NAME_MAX];
+    bool up;
+};
+static struct boot_task boot_tasks[NS_MAX_ENTRIES];
+static unsigned boot_task_count;
+static bool ready_announced;
+
+static void log_text(const char *s)
+{
+    mica_debug_write(s, strlen(s));
+}
+
+static void log_server_up(const char *name)
+{
+    char line[64 + NS_NAME_MAX];
+    int n = snprintf(line, sizeof(line), "mica: server name=%s state=up\n", name);
+    if (n > 0 && (size_t)n < sizeof(line))
+        mica_debug_write(line, (size_t)n);
+}
+
+/* ---- Facts about the sender. */
+
+/* Finds the live task with this id; false if there is none. */
+static bool task_by_id(uint64_t id, struct mica_task_info *out)
+{
+    for (uint32_t i = 0; i < TASK_SCAN_MAX; i++) {
+        long st = mica_task_info(i, out);
+        if (st != MICA_OK)
+            return false;
+        if (out->id == id && out->state != MICA_TASK_DEAD) {
+            out->name[sizeof(out->name) - 1] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool task_is_named(uint64_t id, const char *name)
+{
+    struct mica_task_info ti;
+    return task_by_id(id, &ti) && strcmp(ti.name, name) == 0;
+}
+
+/* ---- Boot progress: `state=up` per boot task, then `mica: ready`. */
+
+static void scan_boot_tasks(void)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; i < TASK_SCAN_MAX && mica_task_info(i, &ti) == MICA_OK; i++) {
+        if (ti.id == mica_self_id() || ti.state == MICA_TASK_DEAD ||
+            boot_task_count == NS_MAX_ENTRIES)
+            continue;
+        struct boot_task *b = &boot_tasks[boot_task_count++];
+        b->id = ti.id;
+        ti.name[sizeof(ti.name) - 1] = '\0';
+        strlcpy(b->name, ti.name, sizeof(b->name));
+    }
+}
+
+static void announce_ready_if_all_up(void)
+{
+    for (unsigned i = 0; i < boot_task_count; i++)
+        if (!boot_tasks[i].up)
+            return;
+    if (ready_announced)
+        return;
+    ready_announced = true;
+    char line[64];
+    int n = snprintf(line, sizeof(line), "mica: ready boot_ms=%llu\n",
+                     (unsigned long long)mica_clock_ms());
+    if (n > 0 && (size_t)n < sizeof(line))
+        mica_debug_write(line, (size_t)n);
+}
+
+/* The task with this id is up: said once per boot task. */
+static void mark_up(uint64_t id)
+{
+    for (unsigned i = 0; i < boot_task_count; i++) {
+        if (boot_tasks[i].id == id && !boot_tasks[i].up) {
+            boot_tasks[i].up = true;
+            log_server_up(boot_tasks[i].name);
+            announce_ready_if_all_up();
+        }
+    }
+}
+
+/* ---- Request checks. */
+
+static bool words_zero_from(const struct mica_msg *m, unsigned first)
+{
+    for (unsigned i = first; i < 4; i++)
+        if (m->w[i])
+            return false;
+    return true;
+}
+
+static bool name_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+}
+
+/* Copies the name in the payload to out; MICA_OK only for a well-formed
+ * name: NS_NAME_MAX bytes at most, NUL last and only last, allowed
+ * characters. */
+static long read_name(const struct mica_msg *m, char out[NS_NAME_MAX])
+{
+    uint32_t len = MICA_INFO_LEN(m->info);
+    const char *p = mica_ipc_buffer();
+    if (len < 2 || len > NS_NAME_MAX || p[len - 1] != '\0')
+        return MICA_EINVAL;
+    for (uint32_t i = 0; i + 1 < len; i++)
+        if (!name_char_ok(p[i]))
+            return MICA_EINVAL;
+    memcpy(out, p, len);
+    return MICA_OK;
+}
+
+/* ---- Registry. */
+
+static struct entry *find_entry(const char *name)
+{
+    for (unsigned i = 0; i < NS_MAX_ENTRIES; i++)
+        if (registry[i].name[0] && strcmp(registry[i].name, name) == 0)
+            return &registry[i];
+    return NULL;
+}
+
+static struct entry *free_entry(void)
+{
+    for (unsigned i = 0; i < NS_MAX_ENTRIES; i++)
+        if (!registry[i].name[0])
+            return &registry[i];
+    return NULL;
+}
+
+static unsigned entries_of(uint64_t owner)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < NS_MAX_ENTRIES; i++)
+        if (registry[i].name[0] && registry[i].owner == owner)
+            n++;
+    return n;
+}
+
+/* The slot a registration may use: its own name if the task that held it
+ * is gone (a restarted server), else a free one. */
+static long claim_entry(const char *name, uint64_t owner, struct entry **out)
+{
+    struct mica_task_info ti;
+    struct entry *e = find_entry(name);
+    if (e) {
+        if (task_by_id(e->owner, &ti))
+            return MICA_EBUSY;
+        mica_handle_close(e->handle);
+        e->name[0] = '\0';
+    } else {
+        /* One task must not fill the registry for everybody else. */
+        if (entries_of(owner) >= NS_MAX_PER_TASK)
+            return MICA_ENOMEM;
+        e = free_entry();
+        if (!e)
+            return MICA_ENOMEM;
+    }
+    *out = e;
+    return MICA_OK;
+}
+
+/* ---- Requests. */
+
+static void do_register(struct request *rq, struct response *rs)
+{
+    char name[NS_NAME_MAX];
+    struct entry *e;
+
+    rs->status = read_name(&rq->msg, name);
+    if (rs->status != MICA_OK)
+        return;
+    if (!rq->handle_in || !words_zero_from(&rq->msg, 1)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    rs->status = claim_entry(name, rq->badge, &e);
+    if (rs->status != MICA_OK)
+        return;
+    memcpy(e->name, name, sizeof(name));
+    e->handle = rq->handle_in;
+    e->owner = rq->badge;
+    rq->handle_kept = true;
+    mark_up(rq->badge);
+}
+
+static void do_ready(struct request *rq, struct response *rs)
+{
+    if (MICA_INFO_LEN(rq->msg.info) || rq->handle_in || !words_zero_from(&rq->msg, 0)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    mark_up(rq->badge);
+}
+
+static void do_lookup(struct request *rq, struct response *rs)
+{
+    char name[NS_NAME_MAX];
+
+    rs->status = read_name(&rq->msg, name);
+    if (rs->status != MICA_OK)
+        return;
+    if (rq->handle_in || !words_zero_from(&rq->msg, 0)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    struct entry *e = find_entry(name);
+    if (!e) {
+        rs->status = MICA_ENOENT;
+        return;
+    }
+    /* The copy's badge tells the server which task is calling. */
+    long h = mica_handle_copy(e->handle, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, rq->badge);
+    if (h < 0) {
+        rs->status = h;
+        return;
+    }
+    rs->handle_out = (uint64_t)h;
+}
+
+/* The boot capability behind an NS_CAP_* value, or 0. */
+static uint64_t boot_cap_handle(uint64_t which)
+{
+    switch (which) {
+    case NS_CAP_COM1:
+        return INIT_HANDLE_COM1;
+    case NS_CAP_IRQ4:
+        return INIT_HANDLE_IRQ4;
+    case NS_CAP_PS2:
+        return INIT_HANDLE_PS2;
+    case NS_CAP_IRQ1:
+        return INIT_HANDLE_IRQ1;
+    case NS_CAP_RAM:
+        return MICA_BOOT_CAP_RAM;
+    }
+    return 0;
+}
+
+static void do_boot_cap(struct request *rq, struct response *rs)
+{
+    uint64_t cap = boot_cap_handle(rq->msg.w[0]);
+
+    if (!cap || MICA_INFO_LEN(rq->msg.info) || rq->handle_in ||
+        !words_zero_from(&rq->msg, 1)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    /* Policy: the console server drives this hardware and the memory
+     * server owns free RAM; nobody else gets either. */
+    const char *owner = rq->msg.w[0] == NS_CAP_RAM ? "memory" : "console";
+    if (!task_is_named(rq->badge, owner)) {
+        rs->status = MICA_ERIGHTS;
+        return;
+    }
+    long h = mica_handle_copy(cap, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0);
+    if (h < 0) {
+        rs->status = h;
+        return;
+    }
+    rs->handle_out = (uint64_t)h;
+}
+
+static void do_system(struct request *rq, struct response *rs)
+{
+    uint64_t op = rq->msg.w[0];
+
+    if ((op != MICA_SYSTEM_POWEROFF && op != MICA_SYSTEM_RESET) ||
+        MICA_INFO_LEN(rq->msg.info) || rq->handle_in || !words_zero_from(&rq->msg, 1)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    /* Policy: only the shell's halt and reboot commands stop the machine. */
+    if (!task_is_named(rq->badge, "shell")) {
+        rs->status = MICA_ERIGHTS;
+        return;
+    }
+    /* Returns only when the kernel refused. */
+    rs->status = mica_system(INIT_HANDLE_SYSTEM, (uint32_t)op);
+}
+
+static void dispatch(struct request *rq, struct response *rs)
+{
+    if (rq->msg.info & ~INFO_KNOWN_BITS) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    switch (MICA_INFO_LABEL(rq->msg.info)) {
+    case NS_REGISTER:
+        do_register(rq, rs);
+        return;
+    case NS_LOOKUP:
+        do_lookup(rq, rs);
+        return;
+    case NS_BOOT_CAP:
+        do_boot_cap(rq, rs);
+        return;
+    case NS_SYSTEM:
+        do_system(rq, rs);
+        return;
+    case NS_READY:
+        do_ready(rq, rs);
+        return;
+    }
+    rs->status = MICA_ENOSYS;
+}
+
+/* ---- The loop. */
+
+static void send_reply(const struct response *rs)
+{
+    struct mica_msg m = {MICA_REPLY_INFO(rs->status, 0), {0}};
+    if (rs->handle_out) {
+        m.info |= MICA_INFO_HANDLE;
+        m.w[0] = rs->handle_out;
+    }
+    /* A sender that used SEND rather than CALL has no reply to take. */
+    mica_reply(&m);
+}
+
+static void serve_one(void)
+{
+    struct request rq = {0};
+    struct response rs = {MICA_OK, 0};
+
+    long st = mica_recv(INIT_HANDLE_NS, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
+    if (st != MICA_OK) {
+        log_text("mica: init: receive failed\n");
+        mica_yield();
+        return;
+    }
+    if (rq.msg.info & MICA_INFO_HANDLE)
+        rq.handle_in = rq.msg.w[0];
+    dispatch(&rq, &rs);
+    send_reply(&rs);
+    if (rq.handle_in && !rq.handle_kept)
+        mica_handle_close(rq.handle_in);
+    if (rs.handle_out)
+        mica_handle_close(rs.handle_out);
+}
+
+int main(void)
+{
+    scan_boot_tasks();
+    log_server_up("init");
+    announce_ready_if_all_up();
+    for (;;)
+        serve_one();
+}

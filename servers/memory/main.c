@@ -1,0 +1,527 @@
+/*
+ * memory: the server that owns free RAM (protocol in mica/memory.h). The
+ * kernel only offers the mechanism (SYS_MAP, SYS_UNMAP, SYS_SET_PAGER);
+ * this server decides which frame goes where, zeroes each frame before a
+ * client sees it, resolves page faults on lazily backed regions, and takes
+ * back the frames of clients that died (the kernel removes their mappings
+ * but leaves RAM frames to us).
+ *
+ * At start it fetches the RAM capability from init, maps the first frames
+ * of RAM at TABLE_VA for its own tables (frames.h) and registers "memory".
+ * The loop is receive -> check -> do_* -> reply; each do_* validates every
+ * field of the request before it changes anything, and a bad request gets
+ * an error reply, never a crash. It prints nothing while it works.
+ */
+#include <mica/memory.h>
+#include <mica/ns.h>
+#include <mica/syscall.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clients.h"
+#include "frames.h"
+#include "kcall.h"
+
+/* Private addresses in our own space, well clear of the image at 0x400000
+ * and of the stack and IPC buffer at the top: our tables, and the page
+ * where a frame is mapped for a moment to be zeroed. */
+#define TABLE_VA   0x0000000100000000ull
+#define SCRATCH_VA 0x0000000080000000ull
+/* Frames past this (1 TiB of RAM) are left unused; it bounds the tables. */
+#define FRAMES_MAX (1ull << 28)
+
+#define PAGE MEM_PAGE_SIZE
+
+/* info bits a request may use: label, payload length, handle flag. */
+#define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
+
+/* Answers to a page fault (MICA_LABEL_PAGE_FAULT): retry or kill. */
+#define FAULT_RETRY 0
+#define FAULT_KILL  1
+/* Page fault error code bits (Intel SDM Vol. 3A §4.7). */
+#define PF_PRESENT (1u << 0)
+#define PF_WRITE   (1u << 1)
+#define PF_FETCH   (1u << 4)
+
+struct server {
+    uint64_t ram;     /* the RAM object */
+    uint64_t ep;      /* our endpoint, all rights */
+    uint64_t ep_send; /* a send copy: registered by name, and every pager */
+    uint32_t self;    /* our task id, owner of the table frames */
+    uint64_t own_frames;
+    struct frames frames;
+};
+
+static struct server srv;
+
+struct request {
+    uint64_t badge; /* the caller's task id */
+    struct mica_msg msg;
+    uint64_t handle_in; /* handle that came with it, 0 if none */
+    bool handle_kept;   /* set when a do_* keeps handle_in */
+};
+
+struct response {
+    long status; /* for a page fault: FAULT_RETRY or FAULT_KILL */
+    uint64_t w[3];
+};
+
+/* ---- Frames: zeroing, mapping into clients, taking back. */
+
+/* Zeroes frame `index` through our scratch page, so that no client ever
+ * sees what a previous owner left in it. */
+static long zero_frame(uint64_t index)
+{
+    long st = kcall_map(MICA_HANDLE_SELF, SCRATCH_VA, srv.ram, index, MICA_MAP_WRITE);
+    if (st != MICA_OK)
+        return st;
+    memset((void *)(uintptr_t)SCRATCH_VA, 0, PAGE);
+    st = kcall_unmap(MICA_HANDLE_SELF, SCRATCH_VA);
+    if (st < 0)
+        return st;
+    return (uint64_t)st == index ? MICA_OK : MICA_EINVAL;
+}
+
+/* Gives c a fresh zeroed frame at va. */
+static long give_page(struct client *c, uint64_t va, unsigned flags)
+{
+    uint64_t index = frames_alloc(&srv.frames, c->id);
+    if (index == FRAME_NONE)
+        return MICA_ENOMEM;
+    long st = zero_frame(index);
+    if (st == MICA_OK)
+        st = kcall_map(c->task, va, srv.ram, index, flags);
+    if (st != MICA_OK) {
+        frames_free(&srv.frames, index, c->id);
+        return st;
+    }
+    c->frames++;
+    return MICA_OK;
+}
+
+/* Unmaps the page at va from c and frees its frame if c owns it (a frame
+ * of somebody else stays theirs). Returns 1 when a frame was freed, 0 when
+ * there was none, or a negative MICA_E*. */
+static long take_page(struct client *c, uint64_t va)
+{
+    long st = kcall_unmap(c->task, va);
+    if (st == MICA_ENOENT)
+        return 0;
+    if (st < 0)
+        return st;
+    if (!frames_free(&srv.frames, (uint64_t)st, c->id))
+        return 0;
+    c->frames--;
+    return 1;
+}
+
+/* ---- Client deaths. */
+
+/* A task handle to a dead task fails with MICA_EDEAD; unmapping page zero
+ * is otherwise refused (MICA_EINVAL) without side effects. */
+static long probe_task(uint64_t task)
+{
+    return kcall_unmap(task, 0);
+}
+
+/* Takes back everything a dead client owned. Its mappings are gone
+ * already, so its frames are safe to hand out again. */
+static void reap(struct client *c)
+{
+    frames_reclaim(&srv.frames, c->id);
+    mica_handle_close(c->task);
+    client_remove(c);
+}
+
+static void reap_if_dead(struct client *c)
+{
+    if (probe_task(c->task) == MICA_EDEAD)
+        reap(c);
+}
+
+static void probe_one(void)
+{
+    struct client *c = client_next();
+    if (c)
+        reap_if_dead(c);
+}
+
+static void probe_all(void)
+{
+    client_each(reap_if_dead);
+}
+
+/* ---- Request checks. */
+
+static bool words_zero_from(const struct mica_msg *m, unsigned first)
+{
+    for (unsigned i = first; i < 4; i++)
+        if (m->w[i])
+            return false;
+    return true;
+}
+
+/* MICA_OK when [va, va + pages pages) is a range the protocol allows. */
+static long check_range(uint64_t va, uint64_t pages)
+{
+    if (va % PAGE || va < MEM_VA_MIN || va >= MEM_VA_END)
+        return MICA_EINVAL;
+    if (pages == 0 || pages > MEM_PAGES_MAX || pages * PAGE > MEM_VA_END - va)
+        return MICA_EINVAL;
+    return MICA_OK;
+}
+
+/* W^X: a page is never writable and executable at once. */
+static long check_flags(uint64_t flags)
+{
+    if ((flags & ~(uint64_t)MEM_FLAGS) || flags == MEM_FLAGS)
+        return MICA_EINVAL;
+    return MICA_OK;
+}
+
+/* The client behind the request, or NULL (with the status set). */
+static struct client *caller(const struct request *rq, struct response *rs)
+{
+    struct client *c = client_find((uint32_t)rq->badge);
+    if (!c)
+        rs->status = MICA_ENOENT;
+    return c;
+}
+
+/* ---- Requests. */
+
+static void do_hello(struct request *rq, struct response *rs)
+{
+    if (!rq->handle_in || !words_zero_from(&rq->msg, 1)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    struct client *c = client_find((uint32_t)rq->badge);
+    if (c) {
+        reap_if_dead(c);
+        if (client_find((uint32_t)rq->badge))
+            return; /* known and alive: the new handle is not needed */
+    }
+    /* It must be a task handle we may manage (anything else fails with
+     * another error than page zero's MICA_EINVAL). */
+    long st = probe_task(rq->handle_in);
+    if (st != MICA_EINVAL) {
+        rs->status = st == MICA_EDEAD ? MICA_EDEAD : MICA_EINVAL;
+        return;
+    }
+    c = client_add((uint32_t)rq->badge, rq->handle_in);
+    if (!c) {
+        probe_all();
+        c = client_add((uint32_t)rq->badge, rq->handle_in);
+    }
+    if (!c) {
+        rs->status = MICA_ENOMEM;
+        return;
+    }
+    rq->handle_kept = true;
+}
+
+/* Takes back the first `pages` pages of an allocation that failed. */
+static long undo_alloc(struct client *c, uint64_t va, uint64_t pages)
+{
+    for (uint64_t i = 0; i < pages; i++) {
+        long st = take_page(c, va + i * PAGE);
+        if (st == MICA_EDEAD)
+            return st;
+    }
+    return MICA_OK;
+}
+
+static void do_alloc(struct request *rq, struct response *rs)
+{
+    uint64_t va = rq->msg.w[0], pages = rq->msg.w[1], flags = rq->msg.w[2];
+    struct client *c = caller(rq, rs);
+    if (!c)
+        return;
+    rs->status = check_range(va, pages);
+    if (rs->status == MICA_OK)
+        rs->status = check_flags(flags);
+    if (rs->status == MICA_OK && !words_zero_from(&rq->msg, 3))
+        rs->status = MICA_EINVAL;
+    if (rs->status != MICA_OK)
+        return;
+    /* All or nothing: make sure of the frames before mapping any. */
+    if (srv.frames.free < pages)
+        probe_all();
+    if (srv.frames.free < pages) {
+        rs->status = MICA_ENOMEM;
+        return;
+    }
+    for (uint64_t i = 0; i < pages; i++) {
+        long st = give_page(c, va + i * PAGE, (unsigned)flags);
+        if (st == MICA_OK)
+            continue;
+        if (st == MICA_EDEAD || undo_alloc(c, va, i) == MICA_EDEAD) {
+            reap(c);
+            st = MICA_EDEAD;
+        }
+        rs->status = st;
+        return;
+    }
+}
+
+static void do_free(struct request *rq, struct response *rs)
+{
+    uint64_t va = rq->msg.w[0], pages = rq->msg.w[1];
+    struct client *c = caller(rq, rs);
+    if (!c)
+        return;
+    rs->status = check_range(va, pages);
+    if (rs->status == MICA_OK && !words_zero_from(&rq->msg, 2))
+        rs->status = MICA_EINVAL;
+    if (rs->status != MICA_OK)
+        return;
+    for (uint64_t i = 0; i < pages; i++) {
+        long st = take_page(c, va + i * PAGE);
+        if (st < 0) {
+            if (st == MICA_EDEAD)
+                reap(c);
+            rs->status = st;
+            return;
+        }
+        rs->w[0] += (uint64_t)st;
+    }
+}
+
+static void do_lazy(struct request *rq, struct response *rs)
+{
+    uint64_t va = rq->msg.w[0], pages = rq->msg.w[1], flags = rq->msg.w[2];
+    struct client *c = caller(rq, rs);
+    if (!c)
+        return;
+    rs->status = check_range(va, pages);
+    if (rs->status == MICA_OK)
+        rs->status = check_flags(flags);
+    if (rs->status == MICA_OK && !words_zero_from(&rq->msg, 3))
+        rs->status = MICA_EINVAL;
+    if (rs->status == MICA_OK)
+        rs->status = client_add_lazy(c, va, va + pages * PAGE, (unsigned)flags);
+    if (rs->status != MICA_OK || c->pager_set)
+        return;
+    long st = kcall_set_pager(c->task, srv.ep_send);
+    if (st == MICA_OK) {
+        c->pager_set = true;
+        return;
+    }
+    c->nlazy--; /* the region just added cannot be served */
+    if (st == MICA_EDEAD)
+        reap(c);
+    rs->status = st;
+}
+
+static void do_stats(struct request *rq, struct response *rs)
+{
+    if (!words_zero_from(&rq->msg, 0)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    probe_all();
+    struct client *c = client_find((uint32_t)rq->badge);
+    rs->w[0] = srv.frames.total;
+    rs->w[1] = srv.frames.free;
+    rs->w[2] = c ? c->frames : 0;
+}
+
+static void do_task_use(struct request *rq, struct response *rs)
+{
+    uint64_t id = rq->msg.w[0];
+    if (id == 0 || id > UINT32_MAX || !words_zero_from(&rq->msg, 1)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    if (id == srv.self) {
+        rs->w[0] = srv.own_frames;
+        return;
+    }
+    struct client *c = client_find((uint32_t)id);
+    if (c)
+        reap_if_dead(c);
+    c = client_find((uint32_t)id);
+    rs->w[0] = c ? c->frames : 0;
+}
+
+/* Whether a fault with this error code may be served by mapping a page of
+ * region r: a missing page, touched in a way the region allows. */
+static bool fault_fits(const struct region *r, uint64_t error)
+{
+    if (error & PF_PRESENT)
+        return false;
+    if ((error & PF_WRITE) && !(r->flags & MICA_MAP_WRITE))
+        return false;
+    if ((error & PF_FETCH) && !(r->flags & MICA_MAP_EXEC))
+        return false;
+    return true;
+}
+
+/* A page fault of task `badge`, sent by the kernel: w[0] = address,
+ * w[1] = error code, w[2] = rip. */
+static void do_fault(struct request *rq, struct response *rs)
+{
+    uint64_t addr = rq->msg.w[0], error = rq->msg.w[1];
+    struct client *c = client_find((uint32_t)rq->badge);
+    const struct region *r = c && addr < MEM_VA_END ? client_lazy_at(c, addr) : NULL;
+    rs->status = FAULT_KILL;
+    if (!r || !fault_fits(r, error))
+        return;
+    long st = give_page(c, addr & ~(PAGE - 1), r->flags);
+    if (st == MICA_EDEAD)
+        reap(c);
+    /* MICA_EBUSY: mapped since the fault; retrying is right. */
+    if (st == MICA_OK || st == MICA_EBUSY)
+        rs->status = FAULT_RETRY;
+}
+
+static void dispatch(struct request *rq, struct response *rs)
+{
+    uint32_t label = MICA_INFO_LABEL(rq->msg.info);
+    if ((rq->msg.info & ~INFO_KNOWN_BITS) || MICA_INFO_LEN(rq->msg.info) ||
+        rq->badge == 0 || rq->badge > UINT32_MAX ||
+        (rq->handle_in && label != MEM_HELLO)) {
+        rs->status = label == MICA_LABEL_PAGE_FAULT ? FAULT_KILL : MICA_EINVAL;
+        return;
+    }
+    switch (label) {
+    case MICA_LABEL_PAGE_FAULT:
+        do_fault(rq, rs);
+        return;
+    case MEM_HELLO:
+        do_hello(rq, rs);
+        return;
+    case MEM_ALLOC:
+        do_alloc(rq, rs);
+        return;
+    case MEM_FREE:
+        do_free(rq, rs);
+        return;
+    case MEM_LAZY:
+        do_lazy(rq, rs);
+        return;
+    case MEM_STATS:
+        do_stats(rq, rs);
+        return;
+    case MEM_TASK_USE:
+        do_task_use(rq, rs);
+        return;
+    }
+    rs->status = MICA_ENOSYS;
+}
+
+/* ---- Start. */
+
+/* Maps the first frames of RAM at TABLE_VA and sets the allocator up in
+ * them; those frames are ours for good. */
+static long map_tables(uint64_t total)
+{
+    if (total > FRAMES_MAX)
+        total = FRAMES_MAX;
+    uint64_t pages = (frames_table_bytes(total) + PAGE - 1) / PAGE;
+    if (total == 0 || pages >= total)
+        return MICA_ENOMEM;
+    for (uint64_t i = 0; i < pages; i++) {
+        long st =
+            kcall_map(MICA_HANDLE_SELF, TABLE_VA + i * PAGE, srv.ram, i, MICA_MAP_WRITE);
+        if (st != MICA_OK)
+            return st;
+    }
+    memset((void *)(uintptr_t)TABLE_VA, 0, pages * PAGE);
+    frames_init(&srv.frames, (void *)(uintptr_t)TABLE_VA, total);
+    for (uint64_t i = 0; i < pages; i++)
+        frames_claim(&srv.frames, i, srv.self);
+    srv.own_frames = pages;
+    return MICA_OK;
+}
+
+/* Gets RAM, builds the tables, and registers "memory". On failure *step
+ * names what failed. */
+static long start(const char **step)
+{
+    struct mica_mem_info info;
+    long st;
+
+    srv.self = (uint32_t)mica_self_id();
+    *step = "ram";
+    st = ns_boot_cap(NS_CAP_RAM, &srv.ram);
+    if (st != MICA_OK)
+        return st;
+    *step = "info";
+    st = kcall_mem_info(&info);
+    if (st != MICA_OK)
+        return st;
+    *step = "tables";
+    st = map_tables(info.ram_frames);
+    if (st != MICA_OK)
+        return st;
+    *step = "endpoint";
+    st = mica_endpoint_create();
+    if (st < 0)
+        return st;
+    srv.ep = (uint64_t)st;
+    st = mica_handle_copy(srv.ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
+    if (st < 0)
+        return st;
+    srv.ep_send = (uint64_t)st;
+    *step = "register";
+    return ns_register("memory", srv.ep_send);
+}
+
+static void log_start_failure(const char *step, long st)
+{
+    char line[96];
+    int n = snprintf(line, sizeof(line), "mica: memory: start failed step=%s status=%s\n",
+                     step, mica_status_name(st));
+    if (n > 0 && (size_t)n < sizeof(line))
+        mica_debug_write(line, (size_t)n);
+}
+
+/* ---- The loop. */
+
+/* Checks and answers one request; the reply goes out with the next
+ * receive. */
+static void handle(struct request *rq, struct mica_msg *reply)
+{
+    struct response rs = {MICA_OK, {0}};
+
+    rq->handle_in = (rq->msg.info & MICA_INFO_HANDLE) ? rq->msg.w[0] : 0;
+    rq->handle_kept = false;
+    probe_one();
+    dispatch(rq, &rs);
+    if (rq->handle_in && !rq->handle_kept)
+        mica_handle_close(rq->handle_in);
+    *reply =
+        (struct mica_msg){MICA_REPLY_INFO(rs.status, 0), {rs.w[0], rs.w[1], rs.w[2]}};
+}
+
+static _Noreturn void serve(void)
+{
+    struct request rq;
+    struct mica_msg reply;
+    long st = mica_recv(srv.ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
+
+    for (;;) {
+        if (st != MICA_OK) {
+            mica_yield();
+            st = mica_recv(srv.ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
+            continue;
+        }
+        handle(&rq, &reply);
+        /* A caller that used SEND has no reply waiting; the kernel skips it. */
+        st = mica_reply_recv(srv.ep, &reply, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
+    }
+}
+
+int main(void)
+{
+    const char *step = "";
+    long st = start(&step);
+    if (st != MICA_OK) {
+        log_start_failure(step, st);
+        mica_exit(1);
+    }
+    serve();
+}
