@@ -37,9 +37,21 @@ void console_attach_screen(const struct mb2_framebuffer *fb)
     }
 }
 
+static int screen_released;
+
+void console_release_screen(void)
+{
+    screen_released = 1;
+}
+
+void console_reclaim_screen(void)
+{
+    screen_released = 0;
+}
+
 void console_write(const char *s, size_t len)
 {
     arch_serial_write(s, len);
-    if (screen_ready)
+    if (screen_ready && !screen_released)
         screen_write(&screen, s, len);
 }

@@ -75,7 +75,7 @@ static bool start_boot_tasks(void)
         if (strcmp(m->name, "init") == 0) {
             init = task_spawn_module(m, INIT_PRIORITY);
             if (init)
-                syscall_grant_boot_caps(init);
+                syscall_grant_boot_caps(init, &boot_info.fb);
         }
     }
     for (size_t i = 0; (m = modules_get(i)); i++) {

@@ -41,7 +41,9 @@
     X(20, MAP, "(task, va, ram, index, flags): map frame `index` of a RAM object")       \
     X(21, UNMAP, "(task, va): unmap a RAM page; returns its index")                      \
     X(22, SET_PAGER, "(task, ep): send the task's page faults to ep as calls")           \
-    X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")
+    X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")                   \
+    X(24, THREAD_CREATE, "(entry, stack_top, arg): a new thread in this task")           \
+    X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -106,6 +108,7 @@ enum mica_object_type {
 #define MICA_BOOT_CAP_PS2    5 /* I/O ports 0x60..0x64 */
 #define MICA_BOOT_CAP_IRQ1   6 /* keyboard interrupt */
 #define MICA_BOOT_CAP_RAM    7 /* all free RAM, for the memory server */
+#define MICA_BOOT_CAP_SCREEN 8 /* the framebuffer (or VGA text memory) */
 
 /* SYS_MAP flags. A page is writable and executable only if both are given. */
 #define MICA_MAP_WRITE 1u
@@ -116,6 +119,23 @@ enum mica_object_type {
  * The pager replies with label 0 when it has mapped the page (the task
  * retries the access), anything else to have the task killed. */
 #define MICA_LABEL_PAGE_FAULT 0xfffffff0u
+
+/* SYS_RAM_INFO result. For the screen object, the geometry GRUB set up
+ * (Multiboot2 spec §3.6.12): kind 1 = RGB framebuffer, 2 = EGA text (the
+ * width and height are then in characters); offset is where the first
+ * pixel lies within frame 0. */
+struct mica_ram_info {
+    uint64_t frames;
+    uint32_t kind; /* 0 = plain RAM */
+    uint32_t width, height, pitch;
+    uint8_t bpp, red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+    uint8_t reserved;
+    uint32_t offset;
+};
+
+/* SYS_THREAD_CREATE: the new thread starts with rdi = arg, rsi = the
+ * address of its own IPC buffer (MICA_IPC_BUFFER - k pages for thread k;
+ * the first thread's is MICA_IPC_BUFFER). */
 
 /* SYS_MEM_INFO result (KiB). */
 struct mica_mem_info {

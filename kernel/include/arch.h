@@ -93,6 +93,7 @@ void arch_fpu_switch(void *save, const void *load);
 void arch_set_kernel_stack(uint64_t top);
 
 size_t arch_trap_frame_size(void);
+void arch_thread_set_arg2(struct trap_frame *f, uint64_t v);  /* rsi at entry */
 uint64_t arch_syscall_arg(const struct trap_frame *f, int i); /* 0..5, 6 = r12 */
 uint64_t arch_syscall_number(const struct trap_frame *f);
 void arch_syscall_set_status(struct trap_frame *f, int64_t status);

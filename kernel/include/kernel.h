@@ -24,6 +24,10 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 struct mb2_framebuffer;
 void console_attach_screen(const struct mb2_framebuffer *fb);
 void console_write(const char *s, size_t len);
+/* A user-space console owns the screen now: the kernel keeps to serial,
+ * except for panics, which take the screen back. */
+void console_release_screen(void);
+void console_reclaim_screen(void);
 
 /* Copies `s` into `out` (size `n`), replacing double quotes and non-printable
  * bytes with '?', for values printed inside quotes on the serial contract. */

@@ -8,6 +8,7 @@
 void panic(const char *fmt, ...)
 {
     va_list ap;
+    console_reclaim_screen();
     kprintf("PANIC: ");
     va_start(ap, fmt);
     kvprintf(fmt, ap);

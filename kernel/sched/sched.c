@@ -130,14 +130,10 @@ void sched_wake(struct thread *t, int64_t status)
 static void expire_timeouts(void)
 {
     uint64_t now = sched_now_ms();
-    for (unsigned i = 0;; i++) {
-        struct task *tk = task_by_index(i);
-        if (!tk)
-            break;
-        struct thread *t = tk->main;
-        if (t && t->state == THREAD_BLOCKED && t->deadline_ms && t->deadline_ms <= now)
+    struct thread *t;
+    for (unsigned i = 0; (t = thread_by_index(i)); i++)
+        if (t->state == THREAD_BLOCKED && t->deadline_ms && t->deadline_ms <= now)
             ipc_expire(t);
-    }
 }
 
 void sched_tick(void)

@@ -18,6 +18,9 @@ int64_t sys_map(struct trap_frame *f, struct thread *self);
 int64_t sys_unmap(struct trap_frame *f, struct thread *self);
 int64_t sys_set_pager(struct trap_frame *f, struct thread *self);
 int64_t sys_mem_info(struct trap_frame *f, struct thread *self);
-void sys_mem_boot(struct task *init);
+int64_t sys_ram_info(struct trap_frame *f, struct thread *self);
+int64_t sys_thread_create(struct trap_frame *f, struct thread *self);
+struct mb2_framebuffer;
+void sys_mem_boot(struct task *init, const struct mb2_framebuffer *fb);
 
 #endif

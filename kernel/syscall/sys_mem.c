@@ -24,13 +24,48 @@
 static struct ram_object ram;
 static uint64_t usable_at_boot;
 
+/* The screen as a RAM object: the framebuffer's frames, and its geometry
+ * for SYS_RAM_INFO. Mapping it hands the screen to a user-space console. */
+static struct ram_object screen;
+static struct mica_ram_info screen_info;
+
 static bool owned_by_ram(uint64_t pa)
 {
     return ram_index(&ram, pa) >= 0;
 }
 
-void sys_mem_boot(struct task *init)
+static void screen_boot(struct task *init, const struct mb2_framebuffer *fb)
 {
+    if (!fb->present || (fb->type != MB2_FB_RGB && fb->type != MB2_FB_EGA_TEXT))
+        return;
+    uint64_t base = ALIGN_DOWN(fb->addr, 4096);
+    uint64_t end = ALIGN_UP(fb->addr + (uint64_t)fb->pitch * fb->height, 4096);
+    screen.ranges[0] = (struct pmm_range){base, end};
+    screen.nranges = 1;
+    screen.frames = (end - base) / 4096;
+    screen_info = (struct mica_ram_info){
+        .frames = screen.frames,
+        .kind = fb->type,
+        .width = fb->width,
+        .height = fb->height,
+        .pitch = fb->pitch,
+        .bpp = fb->bpp,
+        .red_pos = fb->red_pos,
+        .red_size = fb->red_size,
+        .green_pos = fb->green_pos,
+        .green_size = fb->green_size,
+        .blue_pos = fb->blue_pos,
+        .blue_size = fb->blue_size,
+        .offset = (uint32_t)(fb->addr - base),
+    };
+    handle_install_at(
+        &init->handles, MICA_BOOT_CAP_SCREEN,
+        (struct handle){MICA_OBJ_RAM, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0, &screen});
+}
+
+void sys_mem_boot(struct task *init, const struct mb2_framebuffer *fb)
+{
+    screen_boot(init, fb);
     struct pmm *pmm = mem_frames();
     usable_at_boot = pmm_free_frames(pmm) + pmm_used_frames(pmm);
     uint64_t free = pmm_free_frames(pmm);
@@ -53,11 +88,12 @@ int64_t sys_map(struct trap_frame *f, struct thread *self)
     struct task *t = task_arg(self, ARG(0), MICA_RIGHT_MANAGE, &err);
     if (!t)
         return err;
-    if (!handle_get(&self->task->handles, ARG(2), MICA_OBJ_RAM, MICA_RIGHT_MANAGE, NULL,
-                    &err))
+    struct ram_object *r = handle_get(&self->task->handles, ARG(2), MICA_OBJ_RAM,
+                                      MICA_RIGHT_MANAGE, NULL, &err);
+    if (!r)
         return err;
     uint64_t va = ARG(1), flags = ARG(4);
-    uint64_t pa = ram_frame(&ram, ARG(3));
+    uint64_t pa = ram_frame(r, ARG(3));
     if (!user_page(va) || (flags & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC)))
         return MICA_EINVAL;
     if (pa == PMM_NONE)
@@ -69,6 +105,8 @@ int64_t sys_map(struct trap_frame *f, struct thread *self)
     if (arch_vm_map(mem_frames(), t->vm, va, pa, vmf) != 0)
         return MICA_ENOMEM;
     t->pages++;
+    if (r == &screen)
+        console_release_screen(); /* a user-space console draws from now on */
     return MICA_OK;
 }
 
@@ -116,4 +154,24 @@ int64_t sys_mem_info(struct trap_frame *f, struct thread *self)
     if (arch_copy_to_user(ARG(0), &info, sizeof(info)) != 0)
         return MICA_EFAULT;
     return MICA_OK;
+}
+
+int64_t sys_ram_info(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct ram_object *r = handle_get(&self->task->handles, ARG(0), MICA_OBJ_RAM,
+                                      MICA_RIGHT_MANAGE, NULL, &err);
+    if (!r)
+        return err;
+    struct mica_ram_info info = {.frames = r->frames};
+    if (r == &screen)
+        info = screen_info;
+    if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
+        return MICA_EFAULT;
+    return MICA_OK;
+}
+
+int64_t sys_thread_create(struct trap_frame *f, struct thread *self)
+{
+    return thread_create(ARG(0), ARG(1), ARG(2));
 }

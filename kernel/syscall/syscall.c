@@ -248,6 +248,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_UNMAP] = sys_unmap,
     [SYS_SET_PAGER] = sys_set_pager,
     [SYS_MEM_INFO] = sys_mem_info,
+    [SYS_THREAD_CREATE] = sys_thread_create,
+    [SYS_RAM_INFO] = sys_ram_info,
 };
 
 struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err)
@@ -373,7 +375,7 @@ static int64_t sys_system(struct trap_frame *f, struct thread *self)
 
 static struct endpoint *ns_endpoint;
 
-void syscall_grant_boot_caps(struct task *init)
+void syscall_grant_boot_caps(struct task *init, const struct mb2_framebuffer *fb)
 {
     ns_endpoint = endpoint_alloc(init);
     irq_lines[4].line = 4;
@@ -388,7 +390,7 @@ void syscall_grant_boot_caps(struct task *init)
     };
     for (unsigned i = 0; i < ARRAY_SIZE(caps); i++)
         handle_install_at(&init->handles, MICA_HANDLE_NS + i, caps[i]);
-    sys_mem_boot(init);
+    sys_mem_boot(init, fb);
 }
 
 void syscall_grant_ns(struct task *t)

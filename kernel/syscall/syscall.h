@@ -23,7 +23,8 @@ struct irq_line {
 
 void syscall_dispatch(struct trap_frame *f);
 /* Gives init its boot capabilities (abi.h documents the slots). */
-void syscall_grant_boot_caps(struct task *init);
+struct mb2_framebuffer;
+void syscall_grant_boot_caps(struct task *init, const struct mb2_framebuffer *fb);
 /* Gives a task a send handle (badged with its id) to init's endpoint. */
 void syscall_grant_ns(struct task *t);
 /* A device interrupt fired (called with the line masked). */

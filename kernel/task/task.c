@@ -101,10 +101,23 @@ static struct thread *thread_alloc(void)
     return NULL;
 }
 
+struct thread *thread_by_index(unsigned i)
+{
+    return i < MAX_THREADS ? &threads[i] : NULL;
+}
+
+static bool runs_now(const struct task *t)
+{
+    for (unsigned k = 0; k < TASK_MAX_THREADS; k++)
+        if (t->threads[k] && t->threads[k] == thread_current())
+            return true;
+    return false;
+}
+
 static struct task *task_alloc(const char *name, unsigned priority)
 {
     for (unsigned i = 0; i < MAX_TASKS; i++) {
-        bool reusable = tasks[i].dead && tasks[i].main != thread_current();
+        bool reusable = tasks[i].dead && !runs_now(&tasks[i]);
         if (!tasks[i].used || reusable) {
             struct task *t = &tasks[i];
             *t = (struct task){0};
@@ -146,6 +159,7 @@ struct task *task_spawn_module(const struct boot_module *m, unsigned priority)
         return NULL;
     }
     t->main = th;
+    t->threads[0] = th;
     th->task = t;
     th->priority = priority;
     t->vm = arch_vm_create(frames);
@@ -171,8 +185,10 @@ void task_kill(struct task *t)
     if (!t->used || t->dead)
         return;
     t->dead = true;
-    struct thread *th = t->main;
-    if (th) {
+    for (unsigned k = 0; k < TASK_MAX_THREADS; k++) {
+        struct thread *th = t->threads[k];
+        if (!th)
+            continue;
         ipc_thread_gone(th);
         if (th->state == THREAD_READY)
             sched_remove(th);
@@ -187,4 +203,37 @@ void task_kill(struct task *t)
     t->vm = 0;
     t->pages = 0;
     t->io_bitmap = NULL;
+}
+
+int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
+{
+    struct task *t = thread_current()->task;
+    unsigned k = 1;
+    while (k < TASK_MAX_THREADS && t->threads[k])
+        k++;
+    if (k == TASK_MAX_THREADS)
+        return MICA_ENOMEM;
+    if (entry >= ELF_USER_END || stack_top >= ELF_USER_END || stack_top % 16)
+        return MICA_EINVAL;
+    struct thread *th = thread_alloc();
+    if (!th)
+        return MICA_ENOMEM;
+    uint64_t buf_va = MICA_IPC_BUFFER - (uint64_t)k * 4096;
+    uint64_t buf = arch_vm_lookup(t->vm, buf_va);
+    if (!buf)
+        buf = map_new_page(t, buf_va, VM_WRITE);
+    if (!buf) {
+        th->state = THREAD_FREE;
+        return MICA_ENOMEM;
+    }
+    th->task = t;
+    th->priority = thread_current()->priority;
+    th->ipc_buffer_phys = buf;
+    arch_fpu_init(th->fpu);
+    th->saved_rsp = arch_thread_prepare(th->kstack_top, entry, stack_top, arg);
+    th->frame = (struct trap_frame *)(th->kstack_top - arch_trap_frame_size());
+    arch_thread_set_arg2(th->frame, buf_va);
+    t->threads[k] = th;
+    sched_make_ready(th);
+    return k;
 }

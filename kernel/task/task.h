@@ -25,6 +25,8 @@
 #define USER_STACK_SIZE (64 * 1024)
 /* Objects (endpoints, notifications) one task may create. */
 #define TASK_OBJECT_QUOTA 32
+/* Threads per task; thread k's IPC buffer is at MICA_IPC_BUFFER - k pages. */
+#define TASK_MAX_THREADS 8
 
 enum thread_state {
     THREAD_FREE = 0,
@@ -85,8 +87,9 @@ struct task {
     unsigned objects; /* objects created, against TASK_OBJECT_QUOTA */
     unsigned priority;
     struct handle_table handles;
-    struct thread *main;
-    uint8_t *io_bitmap;     /* NULL: no I/O ports */
+    struct thread *main;                      /* threads[0] */
+    struct thread *threads[TASK_MAX_THREADS]; /* NULL: free slot */
+    uint8_t *io_bitmap;                       /* NULL: no I/O ports */
     struct endpoint *pager; /* receives this task's page faults, or NULL */
     bool dead;
 };
@@ -104,6 +107,11 @@ struct task *task_by_index(unsigned i);
  * memory, handles and threads. The caller must reschedule if it was current. */
 void task_kill(struct task *t);
 struct thread *thread_current(void);
+/* A new thread in the current task, entering user mode at entry with
+ * rsp = stack_top, rdi = arg and rsi = its IPC buffer address. */
+int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg);
+/* Thread slots, for the scheduler's timeout scan. */
+struct thread *thread_by_index(unsigned i);
 /* Frames for which keep() is true are not freed when a task dies (they
  * belong to the RAM object of the memory server). */
 void task_set_frame_keeper(bool (*keep)(uint64_t pa));

@@ -229,3 +229,42 @@ long mica_system(uint64_t sys, uint32_t op)
 {
     return syscall3(SYS_SYSTEM, sys, op, 0);
 }
+
+static long syscall5(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                     uint64_t a4)
+{
+    struct regs r = {{a0, a1, a2, a3, a4}};
+    return mica_syscall(nr, &r, 0);
+}
+
+long mica_map(uint64_t task, uint64_t va, uint64_t ram, uint64_t index, unsigned flags)
+{
+    return syscall5(SYS_MAP, task, va, ram, index, flags);
+}
+
+long mica_unmap(uint64_t task, uint64_t va)
+{
+    return syscall3(SYS_UNMAP, task, va, 0);
+}
+
+long mica_set_pager(uint64_t task, uint64_t ep)
+{
+    return syscall3(SYS_SET_PAGER, task, ep, 0);
+}
+
+long mica_mem_info(struct mica_mem_info *out)
+{
+    return syscall3(SYS_MEM_INFO, (uint64_t)(uintptr_t)out, 0, 0);
+}
+
+long mica_ram_info(uint64_t ram, struct mica_ram_info *out)
+{
+    return syscall3(SYS_RAM_INFO, ram, (uint64_t)(uintptr_t)out, 0);
+}
+
+long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *stack_top,
+                        uint64_t arg)
+{
+    return syscall3(SYS_THREAD_CREATE, (uint64_t)(uintptr_t)entry,
+                    (uint64_t)(uintptr_t)stack_top, arg);
+}

@@ -21,7 +21,6 @@
 
 #include "clients.h"
 #include "frames.h"
-#include "kcall.h"
 
 /* Private addresses in our own space, well clear of the image at 0x400000
  * and of the stack and IPC buffer at the top: our tables, and the page
@@ -73,11 +72,11 @@ struct response {
  * sees what a previous owner left in it. */
 static long zero_frame(uint64_t index)
 {
-    long st = kcall_map(MICA_HANDLE_SELF, SCRATCH_VA, srv.ram, index, MICA_MAP_WRITE);
+    long st = mica_map(MICA_HANDLE_SELF, SCRATCH_VA, srv.ram, index, MICA_MAP_WRITE);
     if (st != MICA_OK)
         return st;
     memset((void *)(uintptr_t)SCRATCH_VA, 0, PAGE);
-    st = kcall_unmap(MICA_HANDLE_SELF, SCRATCH_VA);
+    st = mica_unmap(MICA_HANDLE_SELF, SCRATCH_VA);
     if (st < 0)
         return st;
     return (uint64_t)st == index ? MICA_OK : MICA_EINVAL;
@@ -91,7 +90,7 @@ static long give_page(struct client *c, uint64_t va, unsigned flags)
         return MICA_ENOMEM;
     long st = zero_frame(index);
     if (st == MICA_OK)
-        st = kcall_map(c->task, va, srv.ram, index, flags);
+        st = mica_map(c->task, va, srv.ram, index, flags);
     if (st != MICA_OK) {
         frames_free(&srv.frames, index, c->id);
         return st;
@@ -105,7 +104,7 @@ static long give_page(struct client *c, uint64_t va, unsigned flags)
  * there was none, or a negative MICA_E*. */
 static long take_page(struct client *c, uint64_t va)
 {
-    long st = kcall_unmap(c->task, va);
+    long st = mica_unmap(c->task, va);
     if (st == MICA_ENOENT)
         return 0;
     if (st < 0)
@@ -122,7 +121,7 @@ static long take_page(struct client *c, uint64_t va)
  * is otherwise refused (MICA_EINVAL) without side effects. */
 static long probe_task(uint64_t task)
 {
-    return kcall_unmap(task, 0);
+    return mica_unmap(task, 0);
 }
 
 /* Takes back everything a dead client owned. Its mappings are gone
@@ -304,7 +303,7 @@ static void do_lazy(struct request *rq, struct response *rs)
         rs->status = client_add_lazy(c, va, va + pages * PAGE, (unsigned)flags);
     if (rs->status != MICA_OK || c->pager_set)
         return;
-    long st = kcall_set_pager(c->task, srv.ep_send);
+    long st = mica_set_pager(c->task, srv.ep_send);
     if (st == MICA_OK) {
         c->pager_set = true;
         return;
@@ -425,7 +424,7 @@ static long map_tables(uint64_t total)
         return MICA_ENOMEM;
     for (uint64_t i = 0; i < pages; i++) {
         long st =
-            kcall_map(MICA_HANDLE_SELF, TABLE_VA + i * PAGE, srv.ram, i, MICA_MAP_WRITE);
+            mica_map(MICA_HANDLE_SELF, TABLE_VA + i * PAGE, srv.ram, i, MICA_MAP_WRITE);
         if (st != MICA_OK)
             return st;
     }
@@ -450,7 +449,7 @@ static long start(const char **step)
     if (st != MICA_OK)
         return st;
     *step = "info";
-    st = kcall_mem_info(&info);
+    st = mica_mem_info(&info);
     if (st != MICA_OK)
         return st;
     *step = "tables";

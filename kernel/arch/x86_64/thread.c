@@ -71,6 +71,11 @@ size_t arch_trap_frame_size(void)
     return sizeof(struct trap_frame);
 }
 
+void arch_thread_set_arg2(struct trap_frame *f, uint64_t v)
+{
+    f->rsi = v;
+}
+
 uint64_t arch_syscall_number(const struct trap_frame *f)
 {
     return f->rax;

@@ -74,6 +74,7 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
 {
     const char *what = exception_names[f->vector];
     uint64_t cr2 = read_cr2();
+    console_reclaim_screen();
     if ((f->vector == 14 || f->vector == 8) && backtrace_is_stack_guard(cr2))
         kprintf("PANIC: kernel stack overflow (guard page %#llx hit), %s\n",
                 (unsigned long long)cr2, what);

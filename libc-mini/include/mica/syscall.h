@@ -18,9 +18,6 @@
 
 #define MICA_MUST_CHECK __attribute__((warn_unused_result))
 
-/* Every task holds an endpoint to init's name service here (see mica/ns.h). */
-#define MICA_HANDLE_NS 1
-
 /* Reply convention: label = status (see above). */
 #define MICA_REPLY_INFO(status, len) MICA_INFO((uint32_t)(int32_t)(status), (len))
 #define MICA_REPLY_STATUS(info)      ((long)(int32_t)MICA_INFO_LABEL(info))
@@ -79,5 +76,18 @@ long mica_ioport_enable(uint64_t io);
 long mica_irq_bind(uint64_t irq, uint64_t ntf, uint64_t bits);
 long mica_irq_ack(uint64_t irq);
 long mica_system(uint64_t sys, uint32_t op);
+
+/* Memory mechanism (the memory server's tools; see abi.h). */
+long mica_map(uint64_t task, uint64_t va, uint64_t ram, uint64_t index, unsigned flags);
+long mica_unmap(uint64_t task, uint64_t va); /* >= 0: the frame's index */
+long mica_set_pager(uint64_t task, uint64_t ep);
+long mica_mem_info(struct mica_mem_info *out);
+long mica_ram_info(uint64_t ram, struct mica_ram_info *out);
+
+/* A new thread in this task: it runs entry(arg, its IPC buffer) on the
+ * 16-byte aligned stack_top; returning from entry is not allowed (end the
+ * task with mica_exit, or block). Returns the thread's number (> 0). */
+long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *stack_top,
+                        uint64_t arg);
 
 #endif
