@@ -104,6 +104,7 @@ void kmain(uint64_t info_phys)
     arch_cpu_init();
     arch_paging_init(mem_frames(), physmap_top(ram_top));
     arch_timer_init();
+    arch_acpi_init(boot_info.rsdp, boot_info.rsdp_len);
     modules_check(&boot_info);
 
     options_run_boot_tests();

@@ -51,9 +51,12 @@ __attribute__((noreturn)) void arch_halt(void);
 
 /* Ends QEMU through the isa-debug-exit device (no effect elsewhere). */
 void arch_qemu_exit(uint32_t code);
-/* Powers the machine off (ACPI where it is known, QEMU's exit device), or
+/* Powers the machine off (ACPI S5 when the tables were understood, else
+ * QEMU's exit device), or
  * resets it (8042 pulse, then a triple fault). Never returns. */
 __attribute__((noreturn)) void arch_poweroff(void);
+/* Finds the ACPI S5 (soft off) registers from the RSDP, if there is one. */
+void arch_acpi_init(const void *rsdp, size_t rsdp_len);
 __attribute__((noreturn)) void arch_reset(void);
 
 /* ---- Address spaces. A vm is named by the physical address of its root. */

@@ -65,22 +65,6 @@ void arch_idle_loop(void)
         __asm__ volatile("sti; hlt");
 }
 
-/*
- * Power off. ACPI proper would read PM1a_CNT_BLK from the FADT and SLP_TYPa
- * from the DSDT's \_S5 object (ACPI 6.4 §4.8.3.2, §7.4.2); until that
- * parser exists the two chipsets Mica runs on are named directly: QEMU's
- * PIIX4 PM block (PM1a_CNT at 0x604, S5 type 0) and VirtualBox's (0x4004,
- * type 5). Writing SLP_EN (bit 13) with the type enters S5. QEMU's test
- * exit device and a halt follow in case neither applied.
- */
-void arch_poweroff(void)
-{
-    outw(0x604, 1u << 13);
-    outw(0x4004, (5u << 10) | (1u << 13));
-    arch_qemu_exit(0);
-    arch_halt();
-}
-
 /* Reset through the 8042's pulse-reset command (0xfe), then by a triple
  * fault with an empty IDT if the controller did not respond. */
 void arch_reset(void)
