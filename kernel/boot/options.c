@@ -9,7 +9,7 @@
 
 #include "kernel.h"
 
-static bool test_panic;
+static bool test_panic, test_stack_overflow;
 
 static bool word_is(const char *w, size_t len, const char *key)
 {
@@ -27,6 +27,8 @@ void options_parse(const char *cmdline)
             p++;
         if (word_is(w, (size_t)(p - w), "mica.test=panic"))
             test_panic = true;
+        if (word_is(w, (size_t)(p - w), "mica.test=stack_overflow"))
+            test_stack_overflow = true;
     }
 }
 
@@ -47,8 +49,23 @@ __attribute__((noinline)) static void fault_level1(void)
     __asm__ volatile("" ::: "memory");
 }
 
+/* Recursion deeper than any kernel stack, with a frame the compiler cannot
+ * drop: runs into the boot stack's guard page long before the limit. */
+__attribute__((noinline)) static uint64_t recurse(volatile uint64_t depth)
+{
+    volatile uint64_t pad[64];
+    pad[depth % 64] = depth;
+    if (depth > (1u << 20))
+        return depth;
+    return recurse(depth + 1) + pad[depth % 64];
+}
+
 void options_run_boot_tests(void)
 {
+    if (test_stack_overflow) {
+        kprintf("mica: test kernel stack overflow follows\n");
+        recurse(0);
+    }
     if (test_panic) {
         kprintf("mica: test fault in the kernel follows\n");
         fault_level1();

@@ -1,7 +1,8 @@
 /*
  * Kernel command-line options (the multiboot2 line in grub.cfg).
  *
- *   mica.test=panic   fault on purpose in the kernel, to test the panic report
+ *   mica.test=panic           fault on purpose in the kernel (panic report)
+ *   mica.test=stack_overflow  overflow the kernel stack (guard page report)
  */
 #ifndef MICA_BOOT_OPTIONS_H
 #define MICA_BOOT_OPTIONS_H

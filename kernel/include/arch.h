@@ -92,6 +92,10 @@ void arch_fpu_init(void *area);
 /* Saves the current state into `save` (if any), loads `load` (if any). */
 void arch_fpu_switch(void *save, const void *load);
 
+/* Top of guarded kernel stack number i (0 .. ARCH_MAX_KSTACKS-1). */
+#define ARCH_MAX_KSTACKS 64
+uint64_t arch_kstack_top(unsigned i);
+
 /* Kernel stack used on the next entry from user mode. */
 void arch_set_kernel_stack(uint64_t top);
 

@@ -20,7 +20,6 @@
 
 static struct task tasks[MAX_TASKS];
 static struct thread threads[MAX_THREADS];
-static uint8_t kstacks[MAX_THREADS][KSTACK_PAGES * 4096] __attribute__((aligned(4096)));
 static struct pmm *frames;
 static bool (*frame_keeper)(uint64_t pa);
 
@@ -93,7 +92,7 @@ static struct thread *thread_alloc(void)
             threads[i].state == THREAD_DEAD && &threads[i] != thread_current();
         if (threads[i].state == THREAD_FREE || reusable) {
             threads[i] = (struct thread){0};
-            threads[i].kstack_top = (uint64_t)&kstacks[i][sizeof(kstacks[i])];
+            threads[i].kstack_top = arch_kstack_top(i);
             threads[i].state = THREAD_BLOCKED;
             return &threads[i];
         }

@@ -18,9 +18,8 @@
 #include "cap/handle.h"
 
 #define MAX_TASKS       32
-#define MAX_THREADS     64
+#define MAX_THREADS     ARCH_MAX_KSTACKS
 #define TASK_NAME_LEN   32
-#define KSTACK_PAGES    4
 #define USER_STACK_TOP  0x00007ffffff00000ull
 #define USER_STACK_SIZE (64 * 1024)
 /* Objects (endpoints, notifications) one task may create. */

@@ -9,6 +9,7 @@
 
 #include "arch.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/kstack.h"
 #include "kernel.h"
 
 #define MAX_FRAMES 16
@@ -17,14 +18,16 @@ extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
 
 bool backtrace_is_stack_guard(uint64_t addr)
 {
-    return addr >= (uint64_t)boot_stack_guard && addr < (uint64_t)boot_stack_bottom;
+    return (addr >= (uint64_t)boot_stack_guard && addr < (uint64_t)boot_stack_bottom) ||
+           kstack_is_guard(addr);
 }
 
 static bool on_kernel_stack(uint64_t addr)
 {
     bool boot =
         addr >= (uint64_t)boot_stack_bottom && addr + 16 <= (uint64_t)boot_stack_top;
-    return boot || gdt_on_ist_stack(addr);
+    return boot || gdt_on_ist_stack(addr) ||
+           (kstack_contains(addr) && kstack_contains(addr + 15));
 }
 
 void backtrace_print(uint64_t rip, uint64_t rbp)

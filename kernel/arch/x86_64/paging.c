@@ -15,6 +15,7 @@
 
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/kstack.h"
 #include "arch/x86_64/layout.h"
 #include "kernel.h"
 #include "mm/pmm.h"
@@ -81,6 +82,8 @@ static void map_range(struct pmm *pmm, uint64_t start, uint64_t end, uint64_t fl
 {
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         if (va >= (uint64_t)boot_stack_guard && va < (uint64_t)boot_stack_bottom)
+            continue;
+        if (kstack_is_guard(va))
             continue;
         if (paging_map(pmm, kernel_pml4, va, va - KERNEL_VMA, flags | PTE_G) != 0)
             panic("out of frames while mapping the kernel image");
