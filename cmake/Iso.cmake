@@ -1,6 +1,6 @@
 # ISO images: grub-mkrescue builds one hybrid BIOS + UEFI image per call.
 #
-#   mica_add_iso(<name> [CMDLINE <text>] [FRAMEBUFFER]
+#   mica_add_iso(<name> [KERNEL <target>] [CMDLINE <text>] [FRAMEBUFFER]
 #                [EXTRA_DIR <dir> EXTRA_CFG <file> EXTRA_DEPENDS <files>])
 #
 # Stages the tree in build/iso/ (for "mica") or build/iso-<name>/, with the
@@ -12,7 +12,7 @@
 get_property(MICA_SERVER_LIST GLOBAL PROPERTY MICA_SERVERS)
 
 function(mica_add_iso name)
-    cmake_parse_arguments(ARG "FRAMEBUFFER" "CMDLINE;EXTRA_DIR;EXTRA_CFG;EXTRA_DEPENDS"
+    cmake_parse_arguments(ARG "FRAMEBUFFER" "KERNEL;CMDLINE;EXTRA_DIR;EXTRA_CFG;EXTRA_DEPENDS"
         "" ${ARGN})
     if(name STREQUAL "mica")
         set(stage ${CMAKE_BINARY_DIR}/iso)
@@ -20,6 +20,9 @@ function(mica_add_iso name)
         set(stage ${CMAKE_BINARY_DIR}/iso-${name})
     endif()
     set(iso ${CMAKE_BINARY_DIR}/${name}.iso)
+    if(NOT ARG_KERNEL)
+        set(ARG_KERNEL mica-kernel)
+    endif()
 
     set(copy_servers "")
     set(server_files "")
@@ -37,7 +40,7 @@ function(mica_add_iso name)
     add_custom_command(OUTPUT ${iso}
         COMMAND ${CMAKE_COMMAND} -E rm -rf ${stage}
         COMMAND ${CMAKE_COMMAND} -E make_directory ${stage}/boot/grub
-        COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mica-kernel> ${stage}/boot/mica.elf
+        COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${ARG_KERNEL}> ${stage}/boot/mica.elf
         ${copy_servers}
         ${copy_extra}
         COMMAND ${CMAKE_COMMAND} -DTEMPLATE=${PROJECT_SOURCE_DIR}/boot/grub.cfg
@@ -45,7 +48,7 @@ function(mica_add_iso name)
             "-DSERVERS=${MICA_SERVER_LIST}" "-DEXTRA_CFG=${ARG_EXTRA_CFG}"
             "-DFRAMEBUFFER=${ARG_FRAMEBUFFER}" -P ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake
         COMMAND ${MICA_GRUB_MKRESCUE} -o ${iso} ${stage} 2> ${CMAKE_BINARY_DIR}/${name}.iso.log
-        DEPENDS mica-kernel ${server_files} ${PROJECT_SOURCE_DIR}/boot/grub.cfg
+        DEPENDS ${ARG_KERNEL} ${server_files} ${PROJECT_SOURCE_DIR}/boot/grub.cfg
             ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake ${ARG_EXTRA_DEPENDS}
         COMMENT "Building ${name}.iso (BIOS + UEFI)"
         VERBATIM)

@@ -1,6 +1,6 @@
 # The one place that holds Mica's compiler flags and build rules.
 #
-#   mica_freestanding(<target> KERNEL|USER)  flag block for kernel or user code
+#   mica_freestanding(<target> KERNEL|KERNEL_UBSAN|USER)  flag block per kind
 #   mica_add_server(<name> SOURCES ...)      a user-space server, one ELF module
 #   mica_add_host_test(<name> SOURCES ...)   a host unit test under ASan/UBSan
 #   mica_add_fuzz_test(<name> SOURCES ...)   a bounded libFuzzer run as a test
@@ -27,13 +27,11 @@ set(MICA_USER_FLAGS -mcmodel=small)
 set(MICA_LINK_FLAGS --target=${MICA_TARGET_TRIPLE} -nostdlib -static -fuse-ld=lld
     -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
 
-option(MICA_UBSAN "Build the kernel with -fsanitize=undefined and its own handlers" OFF)
-
 function(mica_freestanding target kind)
     target_compile_options(${target} PRIVATE ${MICA_FREESTANDING_FLAGS})
-    if(kind STREQUAL "KERNEL")
+    if(kind STREQUAL "KERNEL" OR kind STREQUAL "KERNEL_UBSAN")
         target_compile_options(${target} PRIVATE ${MICA_KERNEL_FLAGS})
-        if(MICA_UBSAN)
+        if(kind STREQUAL "KERNEL_UBSAN")
             target_compile_options(${target} PRIVATE -fsanitize=undefined
                 -fno-sanitize=function,vptr -fno-sanitize-recover=all)
             target_compile_definitions(${target} PRIVATE MICA_UBSAN=1)
@@ -41,7 +39,7 @@ function(mica_freestanding target kind)
     elseif(kind STREQUAL "USER")
         target_compile_options(${target} PRIVATE ${MICA_USER_FLAGS})
     else()
-        message(FATAL_ERROR "mica_freestanding: kind must be KERNEL or USER")
+        message(FATAL_ERROR "mica_freestanding: kind must be KERNEL, KERNEL_UBSAN or USER")
     endif()
     target_include_directories(${target} PRIVATE
         ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/libc-mini/include)

@@ -9,7 +9,7 @@
 
 #include "kernel.h"
 
-static bool test_panic, test_stack_overflow;
+static bool test_panic, test_stack_overflow, test_ubsan;
 
 static bool word_is(const char *w, size_t len, const char *key)
 {
@@ -29,6 +29,8 @@ void options_parse(const char *cmdline)
             test_panic = true;
         if (word_is(w, (size_t)(p - w), "mica.test=stack_overflow"))
             test_stack_overflow = true;
+        if (word_is(w, (size_t)(p - w), "mica.test=ubsan"))
+            test_ubsan = true;
     }
 }
 
@@ -62,6 +64,12 @@ __attribute__((noinline)) static uint64_t recurse(volatile uint64_t depth)
 
 void options_run_boot_tests(void)
 {
+    if (test_ubsan) {
+        /* Signed overflow: undefined behaviour that the UBSan kernel traps. */
+        volatile int32_t big = INT32_MAX;
+        kprintf("mica: test undefined behaviour follows\n");
+        kprintf("mica: ubsan test result=%d\n", (int)(big + 1));
+    }
     if (test_stack_overflow) {
         kprintf("mica: test kernel stack overflow follows\n");
         recurse(0);

@@ -14,8 +14,8 @@ The run is a list of ordered steps, checked against the COM1 output:
   --step exit=CODE|any       wait for QEMU to exit by itself; isa-debug-exit
                              makes QEMU exit with (value << 1) | 1
 
-Forbidden patterns (default ^PANIC: and ^UBSAN:) fail the run as soon as a
-line matching one arrives.  --tests-summary checks the in-kernel test report,
+Forbidden patterns (default ^PANIC: and ^UBSAN:, both lifted by --allow-panic)
+fail the run as soon as a line matching one arrives.  --tests-summary checks the in-kernel test report,
 --bench echoes BENCH lines.  A QEMU process is never left behind: it is
 killed after the last step, on timeout, on errors and on Ctrl-C/SIGTERM, and
 it gets SIGKILL if this script itself is killed.
@@ -500,7 +500,8 @@ def parse_args(argv):
                         help="expect=REGEX | expect-count=N:REGEX | send=TEXT | exit=CODE|any")
     parser.add_argument("--forbid", action="append", default=[], type=_checked_regex,
                         help="fail as soon as a line matches (added to ^PANIC: and ^UBSAN:)")
-    parser.add_argument("--allow-panic", action="store_true", help="do not forbid ^PANIC:")
+    parser.add_argument("--allow-panic", action="store_true",
+                        help="the test expects a kernel report: do not forbid ^PANIC: or ^UBSAN:")
     parser.add_argument("--tests-summary", action="store_true",
                         help="check the TEST lines and the 'TESTS: n passed, m failed' summary")
     parser.add_argument("--bench", action="store_true", help="print BENCH lines; fail if none")
@@ -518,7 +519,7 @@ def _checked_regex(text):
 
 def finish_args(parser, args):
     """Apply defaults that depend on other options; validate files."""
-    args.forbid += DEFAULT_FORBID + ([] if args.allow_panic else [PANIC_FORBID])
+    args.forbid += [] if args.allow_panic else DEFAULT_FORBID + [PANIC_FORBID]
     ends_with_exit = args.step and args.step[-1].kind == "exit"
     if args.tests_summary and not ends_with_exit:
         args.step.append(parse_step(r"expect=^TESTS: \d+ passed, \d+ failed"))
