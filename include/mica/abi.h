@@ -43,7 +43,9 @@
     X(22, SET_PAGER, "(task, ep): send the task's page faults to ep as calls")           \
     X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")                   \
     X(24, THREAD_CREATE, "(entry, stack_top, arg): a new thread in this task")           \
-    X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object")
+    X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object") \
+    X(26, TASK_SPAWN, "(sys, name, len): start the boot module of that name again")     \
+    X(27, TASK_WATCH, "(sys, id, ntf, bits): signal when task `id` dies; it is restarted")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -67,7 +69,8 @@ enum mica_syscall {
     X(-10, ENOSYS, "no such system call")                                                \
     X(-11, ENOENT, "not found")                                                          \
     X(-12, EBUSY, "busy")                                                                \
-    X(-13, ERANGE, "out of range")
+    X(-13, ERANGE, "out of range")                                                       \
+    X(-14, ELOST, "the server died after taking the call; it may have acted")
 
 enum mica_status {
 #define MICA_ERROR_ENUM(n, name, doc) MICA_##name = n,
@@ -113,6 +116,10 @@ enum mica_object_type {
 /* SYS_MAP flags. A page is writable and executable only if both are given. */
 #define MICA_MAP_WRITE 1u
 #define MICA_MAP_EXEC  2u
+
+/* Every server obeys this label from the shell by faulting on purpose (a
+ * real fault inside the server, to exercise supervision). */
+#define MICA_LABEL_CRASH 0xfffffff1u
 
 /* Page faults reach a task's pager as a call with this label:
  * w0 = fault address, w1 = error code (SDM: P/W/U/I bits), w2 = rip.

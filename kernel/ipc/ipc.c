@@ -8,7 +8,9 @@
  * the endpoint with its message still in its saved registers; a receiver
  * that finds no sender waits likewise. `call` adds a reply link: the
  * receiver must answer with `reply` (or `reply_recv`), and if it dies first
- * the caller is woken with MICA_EDEAD.
+ * the caller is woken with MICA_ELOST (its request may have had an effect);
+ * a sender still queued when the endpoint's owner dies gets MICA_EDEAD
+ * (nothing was delivered, so a retry is safe).
  */
 #include "ipc/ipc.h"
 
@@ -297,7 +299,7 @@ void ipc_thread_gone(struct thread *t)
         struct thread *caller = t->reply_to;
         t->reply_to = NULL;
         caller->caller_of = NULL;
-        sched_wake(caller, MICA_EDEAD);
+        sched_wake(caller, MICA_ELOST);
     }
 }
 

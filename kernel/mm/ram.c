@@ -5,6 +5,10 @@
  */
 #include "mm/ram.h"
 
+#include <string.h>
+
+#include "arch.h"
+
 static void add_frame(struct ram_object *r, uint64_t pa)
 {
     if (r->nranges > 0) {
@@ -19,6 +23,23 @@ static void add_frame(struct ram_object *r, uint64_t pa)
         return;
     r->ranges[r->nranges++] = (struct pmm_range){pa, pa + PMM_FRAME_SIZE};
     r->frames++;
+}
+
+/* The in-use bitmap takes the top frames of the first (highest) range:
+ * physically contiguous, so contiguous in the physical map too. */
+static void place_in_use_map(struct ram_object *r)
+{
+    if (r->nranges == 0)
+        return;
+    uint64_t bytes = (r->frames + 7) / 8;
+    uint64_t need = (bytes + PMM_FRAME_SIZE - 1) / PMM_FRAME_SIZE;
+    struct pmm_range *g = &r->ranges[0];
+    if ((g->end - g->base) / PMM_FRAME_SIZE <= need)
+        return;
+    g->end -= need * PMM_FRAME_SIZE;
+    r->frames -= need;
+    r->in_use = phys_to_virt(g->end);
+    memset(r->in_use, 0, need * PMM_FRAME_SIZE);
 }
 
 void ram_donate(struct pmm *pmm, struct ram_object *r, uint64_t keep)
@@ -36,6 +57,7 @@ void ram_donate(struct pmm *pmm, struct ram_object *r, uint64_t keep)
     }
     for (unsigned i = 0; i < r->nranges; i++)
         pmm_reserve(pmm, r->ranges[i].base, r->ranges[i].end - r->ranges[i].base);
+    place_in_use_map(r);
 }
 
 uint64_t ram_frame(const struct ram_object *r, uint64_t index)
@@ -59,4 +81,25 @@ int64_t ram_index(const struct ram_object *r, uint64_t phys)
         before += (g->end - g->base) / PMM_FRAME_SIZE;
     }
     return -1;
+}
+
+bool ram_claim(struct ram_object *r, uint64_t index)
+{
+    if (!r->in_use)
+        return true;
+    uint8_t bit = (uint8_t)(1u << (index % 8));
+    if (r->in_use[index / 8] & bit)
+        return false;
+    r->in_use[index / 8] |= bit;
+    return true;
+}
+
+bool ram_release_phys(struct ram_object *r, uint64_t phys)
+{
+    int64_t index = ram_index(r, phys);
+    if (index < 0)
+        return false;
+    if (r->in_use)
+        r->in_use[index / 8] &= (uint8_t) ~(1u << (index % 8));
+    return true;
 }

@@ -18,11 +18,21 @@ struct ram_object {
     struct pmm_range ranges[RAM_MAX_RANGES];
     unsigned nranges;
     uint64_t frames;
+    /* One bit per frame: mapped in some task. A frame is never mapped twice
+     * (no accidental sharing), and the bits survive a restart of the memory
+     * server, whose fresh allocator then meets EBUSY for frames still in
+     * use. NULL for objects that may be shared (the screen). */
+    uint8_t *in_use;
 };
 
 /* Takes every free frame above the first `keep` free ones out of the
  * kernel's allocator and into *r. */
 void ram_donate(struct pmm *pmm, struct ram_object *r, uint64_t keep);
+/* Marks frame `index` mapped; false if it already was. */
+bool ram_claim(struct ram_object *r, uint64_t index);
+/* Marks the frame at phys unmapped; false if it is not part of r. */
+bool ram_release_phys(struct ram_object *r, uint64_t phys);
+
 /* Physical address of frame `index`, or PMM_NONE. */
 uint64_t ram_frame(const struct ram_object *r, uint64_t index);
 /* Index of the frame at phys, or -1 when it is not part of r. */

@@ -29,9 +29,11 @@ static uint64_t usable_at_boot;
 static struct ram_object screen;
 static struct mica_ram_info screen_info;
 
+/* A dying task's RAM frames go back to the RAM object (unmapped), never
+ * to the kernel's allocator. */
 static bool owned_by_ram(uint64_t pa)
 {
-    return ram_index(&ram, pa) >= 0;
+    return ram_release_phys(&ram, pa);
 }
 
 static void screen_boot(struct task *init, const struct mb2_framebuffer *fb)
@@ -100,10 +102,14 @@ int64_t sys_map(struct trap_frame *f, struct thread *self)
         return MICA_ERANGE;
     if (arch_vm_lookup(t->vm, va))
         return MICA_EBUSY;
+    if (!ram_claim(r, ARG(3)))
+        return MICA_EBUSY; /* mapped elsewhere already */
     unsigned vmf = VM_USER | ((flags & MICA_MAP_WRITE) ? VM_WRITE : 0) |
                    ((flags & MICA_MAP_EXEC) ? VM_EXEC : 0);
-    if (arch_vm_map(mem_frames(), t->vm, va, pa, vmf) != 0)
+    if (arch_vm_map(mem_frames(), t->vm, va, pa, vmf) != 0) {
+        ram_release_phys(r, pa);
         return MICA_ENOMEM;
+    }
     t->pages++;
     if (r == &screen)
         console_release_screen(); /* a user-space console draws from now on */
@@ -124,6 +130,7 @@ int64_t sys_unmap(struct trap_frame *f, struct thread *self)
     if (index < 0)
         return MICA_ENOENT;
     arch_vm_unmap(t->vm, va);
+    ram_release_phys(&ram, pa);
     t->pages--;
     return index;
 }

@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "ipc/ipc.h"
 #include "kernel.h"
+#include "boot/modules.h"
 #include "sched/sched.h"
 #include "syscall/sys_common.h"
 
@@ -223,6 +224,58 @@ static int64_t sys_irq_bind(struct trap_frame *f, struct thread *self);
 static int64_t sys_irq_ack(struct trap_frame *f, struct thread *self);
 static int64_t sys_system(struct trap_frame *f, struct thread *self);
 
+#define SPAWN_PRIORITY 4
+
+static int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    char name[32];
+    if (!handle_get(&self->task->handles, ARG(0), MICA_OBJ_SYSTEM, MICA_RIGHT_MANAGE,
+                    NULL, &err))
+        return err;
+    if (ARG(2) == 0 || ARG(2) >= sizeof(name))
+        return MICA_ERANGE;
+    if (arch_copy_from_user(name, ARG(1), ARG(2)) != 0)
+        return MICA_EFAULT;
+    name[ARG(2)] = '\0';
+    const struct boot_module *m;
+    for (size_t i = 0; (m = modules_get(i)); i++) {
+        if (strcmp(m->name, name) != 0)
+            continue;
+        if (strcmp(name, "init") == 0)
+            return MICA_EINVAL; /* the supervisor itself is not restartable */
+        struct task *t = task_spawn_module(m, SPAWN_PRIORITY);
+        if (!t)
+            return MICA_ENOMEM;
+        syscall_grant_ns(t);
+        return t->id;
+    }
+    return MICA_ENOENT;
+}
+
+static int64_t sys_task_watch(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    if (!handle_get(&self->task->handles, ARG(0), MICA_OBJ_SYSTEM, MICA_RIGHT_MANAGE,
+                    NULL, &err))
+        return err;
+    struct notification *n = handle_get(
+        &self->task->handles, ARG(2), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, NULL, &err);
+    if (!n)
+        return err;
+    struct task *t = task_by_id((uint32_t)ARG(1));
+    if (ARG(1) > UINT32_MAX || !t || t->dead)
+        return MICA_EDEAD;
+    if (ARG(3) == 0)
+        return MICA_EINVAL;
+    if (t->watch)
+        object_unref(MICA_OBJ_NOTIFICATION, t->watch);
+    object_ref(MICA_OBJ_NOTIFICATION, n);
+    t->watch = n;
+    t->watch_bits = ARG(3);
+    return MICA_OK;
+}
+
 static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_DEBUG_WRITE] = sys_debug_write,
     [SYS_YIELD] = sys_yield,
@@ -250,6 +303,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_MEM_INFO] = sys_mem_info,
     [SYS_THREAD_CREATE] = sys_thread_create,
     [SYS_RAM_INFO] = sys_ram_info,
+    [SYS_TASK_SPAWN] = sys_task_spawn,
+    [SYS_TASK_WATCH] = sys_task_watch,
 };
 
 struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err)
@@ -424,8 +479,10 @@ void task_fault(unsigned vector, uint64_t rip, uint64_t addr, uint64_t error)
     struct task *t = self->task;
     if (vector == 14 && ask_pager(self, rip, addr, error))
         return;
-    kprintf("mica: fault task=%s vector=%u rip=%#llx addr=%#llx action=killed\n",
-            t ? t->name : "?", vector, (unsigned long long)rip, (unsigned long long)addr);
+    /* A watched task is restarted by its supervisor (init's policy). */
+    kprintf("mica: fault task=%s vector=%u rip=%#llx addr=%#llx action=%s\n",
+            t ? t->name : "?", vector, (unsigned long long)rip, (unsigned long long)addr,
+            t && t->watch ? "restarted" : "killed");
     if (t)
         task_kill(t);
     sched_block();

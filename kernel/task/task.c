@@ -194,6 +194,11 @@ void task_kill(struct task *t)
         th->state = THREAD_DEAD;
     }
     ipc_task_gone(t);
+    if (t->watch) {
+        notification_signal(t->watch, t->watch_bits);
+        object_unref(MICA_OBJ_NOTIFICATION, t->watch);
+        t->watch = NULL;
+    }
     for (uint64_t h = 1; h < HANDLES_PER_TASK; h++)
         if (t->handles.slot[h].type != MICA_OBJ_NONE)
             handle_close(&t->handles, h);

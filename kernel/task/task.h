@@ -90,6 +90,9 @@ struct task {
     struct thread *threads[TASK_MAX_THREADS]; /* NULL: free slot */
     uint8_t *io_bitmap;                       /* NULL: no I/O ports */
     struct endpoint *pager; /* receives this task's page faults, or NULL */
+    /* Supervision: signalled with watch_bits when the task dies. */
+    struct notification *watch;
+    uint64_t watch_bits;
     bool dead;
 };
 

@@ -268,3 +268,17 @@ long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *sta
     return syscall3(SYS_THREAD_CREATE, (uint64_t)(uintptr_t)entry,
                     (uint64_t)(uintptr_t)stack_top, arg);
 }
+
+long mica_task_spawn(uint64_t sys, const char *name)
+{
+    size_t n = 0;
+    while (name[n])
+        n++;
+    return syscall3(SYS_TASK_SPAWN, sys, (uint64_t)(uintptr_t)name, n);
+}
+
+long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits)
+{
+    struct regs r = {{sys, id, ntf, bits}};
+    return mica_syscall(SYS_TASK_WATCH, &r, 0);
+}

@@ -84,6 +84,12 @@ long mica_set_pager(uint64_t task, uint64_t ep);
 long mica_mem_info(struct mica_mem_info *out);
 long mica_ram_info(uint64_t ram, struct mica_ram_info *out);
 
+/* Supervision (init, with the system capability): start the boot module
+ * of that name again (returns the new task's id), and be signalled with
+ * `bits` on ntf when task `id` dies. */
+long mica_task_spawn(uint64_t sys, const char *name);
+long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits);
+
 /* A new thread in this task: it runs entry(arg, its IPC buffer) on the
  * 16-byte aligned stack_top; returning from entry is not allowed (end the
  * task with mica_exit, or block). Returns the thread's number (> 0). */
