@@ -15,12 +15,13 @@
 #include "kernel.h"
 #include "sched/sched.h"
 
-#define PIT_HZ        1193182u
-#define PIT_CH2       0x42
-#define PIT_CMD       0x43
-#define PIT_GATE_PORT 0x61
-#define CALIBRATE_MS  10u
-#define TICK_HZ       100u
+#define PIT_HZ           1193182u
+#define PIT_CH2          0x42
+#define PIT_CMD          0x43
+#define PIT_GATE_PORT    0x61
+#define CALIBRATE_MS     2u
+#define CALIBRATE_ROUNDS 3
+#define TICK_HZ          100u
 
 extern uint64_t boot_tsc;
 
@@ -63,23 +64,51 @@ static void timer_tick(struct trap_frame *f)
     sched_tick();
 }
 
-void arch_timer_init(void)
-{
-    pic_disable();
-    lapic_init();
+struct sample {
+    uint64_t tsc;
+    uint32_t lapic;
+};
 
+/* One calibration round: TSC ticks and LAPIC timer counts during one PIT
+ * countdown of CALIBRATE_MS. */
+static struct sample calibrate_once(void)
+{
     lapic_timer_start_count(0xffffffffu);
     uint64_t t0 = rdtsc();
     pit_start(CALIBRATE_MS);
     while (!pit_done())
         cpu_pause();
     uint64_t t1 = rdtsc();
-    uint32_t lapic_counted = 0xffffffffu - lapic_timer_current();
+    return (struct sample){t1 - t0, 0xffffffffu - lapic_timer_current()};
+}
 
-    tsc_per_ms = (t1 - t0) / CALIBRATE_MS;
+/* The median of three rounds: under emulation one round can be stretched by
+ * the host (a vCPU descheduled mid-countdown), which would skew one figure
+ * by a large factor. */
+static struct sample calibrate(void)
+{
+    struct sample s[CALIBRATE_ROUNDS];
+    for (int i = 0; i < CALIBRATE_ROUNDS; i++)
+        s[i] = calibrate_once();
+    for (int i = 1; i < CALIBRATE_ROUNDS; i++)
+        for (int j = i; j > 0 && s[j].tsc < s[j - 1].tsc; j--) {
+            struct sample tmp = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = tmp;
+        }
+    return s[CALIBRATE_ROUNDS / 2];
+}
+
+void arch_timer_init(void)
+{
+    pic_disable();
+    lapic_init();
+
+    struct sample m = calibrate();
+    tsc_per_ms = m.tsc / CALIBRATE_MS;
     if (tsc_per_ms == 0)
         tsc_per_ms = 1;
-    uint32_t lapic_per_tick = lapic_counted / CALIBRATE_MS * (1000 / TICK_HZ);
+    uint32_t lapic_per_tick = m.lapic / CALIBRATE_MS * (1000 / TICK_HZ);
     if (lapic_per_tick == 0)
         lapic_per_tick = 1;
 
