@@ -6,7 +6,7 @@
 # Stages the tree in build/iso/ (for "mica") or build/iso-<name>/, with the
 # kernel as boot/mica.elf, every server of the build as boot/<server>.elf,
 # and a grub.cfg made from boot/grub.cfg; then writes build/<name>.iso.
-# Test ISOs can add the files of EXTRA_DIR as boot/bad/ and the module2
+# Test ISOs can add the files of EXTRA_DIR as boot/extra/ and the module2
 # lines of EXTRA_CFG (see tests/harness/make_bad_modules.py).
 
 get_property(MICA_SERVER_LIST GLOBAL PROPERTY MICA_SERVERS)
@@ -34,7 +34,7 @@ function(mica_add_iso name)
     set(copy_extra "")
     if(ARG_EXTRA_DIR)
         list(APPEND copy_extra COMMAND ${CMAKE_COMMAND} -E copy_directory
-            ${ARG_EXTRA_DIR} ${stage}/boot/bad)
+            ${ARG_EXTRA_DIR} ${stage}/boot/extra)
     endif()
 
     add_custom_command(OUTPUT ${iso}

@@ -2,6 +2,7 @@
 #
 #   mica_freestanding(<target> KERNEL|KERNEL_UBSAN|USER)  flag block per kind
 #   mica_add_server(<name> SOURCES ...)      a user-space server, one ELF module
+#   mica_add_test_program(<name> SOURCES ...) the same, for test ISOs only
 #   mica_add_host_test(<name> SOURCES ...)   a host unit test under ASan/UBSan
 #   mica_add_fuzz_test(<name> SOURCES ...)   a bounded libFuzzer run as a test
 #
@@ -51,16 +52,29 @@ function(mica_link_elf target script)
     set_target_properties(${target} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${script})
 endfunction()
 
+# The build of one user-space program: <name>.elf against libc-mini.
+function(mica_user_program name)
+    add_executable(${name} ${ARGN})
+    mica_freestanding(${name} USER)
+    target_link_libraries(${name} PRIVATE mica-libc-user)
+    mica_link_elf(${name} ${PROJECT_SOURCE_DIR}/libc-mini/user.ld)
+endfunction()
+
 # mica_add_server(<name> SOURCES <files...>)
 # Builds servers/<name> as <name>.elf against libc-mini and records it as a
 # boot module; the ISO rules stage every recorded module.
 function(mica_add_server name)
     cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
-    add_executable(${name} ${ARG_SOURCES})
-    mica_freestanding(${name} USER)
-    target_link_libraries(${name} PRIVATE mica-libc-user)
-    mica_link_elf(${name} ${PROJECT_SOURCE_DIR}/libc-mini/user.ld)
+    mica_user_program(${name} ${ARG_SOURCES})
     set_property(GLOBAL APPEND PROPERTY MICA_SERVERS ${name})
+endfunction()
+
+# mica_add_test_program(<name> SOURCES <files...>)
+# Built like a server but not recorded: it boots only on the test ISOs that
+# stage it themselves (mica_add_iso EXTRA_DIR/EXTRA_CFG).
+function(mica_add_test_program name)
+    cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+    mica_user_program(${name} ${ARG_SOURCES})
 endfunction()
 
 # Host code: the project's pure modules compiled for the build machine.

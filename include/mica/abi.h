@@ -140,9 +140,10 @@ struct mica_ram_info {
     uint32_t offset;
 };
 
-/* SYS_THREAD_CREATE: the new thread starts with rdi = arg, rsi = the
- * address of its own IPC buffer (MICA_IPC_BUFFER - k pages for thread k;
- * the first thread's is MICA_IPC_BUFFER). */
+/* SYS_THREAD_CREATE: the new thread starts as if `entry` had been called
+ * with rsp = stack_top - 8 (stack_top 16-byte aligned), rdi = arg and rsi =
+ * the address of its own IPC buffer (MICA_IPC_BUFFER - k pages for thread
+ * k; the first thread's is MICA_IPC_BUFFER). It must not return. */
 
 /* SYS_MEM_INFO result (KiB). */
 struct mica_mem_info {

@@ -57,14 +57,26 @@ void object_ref(enum mica_object_type type, void *object)
         ((struct notification *)object)->refs++;
 }
 
+/* An object's last handle is gone: the creator gets its quota back. */
+static void uncharge(uint32_t creator)
+{
+    struct task *t = creator ? task_by_id(creator) : NULL;
+    if (t && t->objects > 0)
+        t->objects--;
+}
+
 void object_unref(enum mica_object_type type, void *object)
 {
     if (type == MICA_OBJ_ENDPOINT) {
         struct endpoint *ep = object;
-        if (--ep->refs == 0)
+        if (--ep->refs == 0) {
+            uncharge(ep->creator);
             ep->owner = NULL; /* slot free again */
+        }
     } else if (type == MICA_OBJ_NOTIFICATION) {
-        ((struct notification *)object)->refs--;
+        struct notification *n = object;
+        if (--n->refs == 0)
+            uncharge(n->creator);
     }
 }
 
@@ -144,15 +156,22 @@ static void transfer(struct thread *from, struct thread *to, uint64_t badge)
     arch_msg_to_frame(to->frame, badge, &m);
 }
 
+/* Absolute deadline for a relative timeout; 0 means none. */
+static uint64_t deadline_for(uint64_t timeout_ms)
+{
+    if (timeout_ms == MICA_WAIT_FOREVER)
+        return 0;
+    uint64_t d = sched_now_ms() + timeout_ms;
+    return d ? d : 1;
+}
+
 static void block_on(struct thread *self, enum block_reason why, void *obj,
                      uint64_t timeout_ms)
 {
     self->state = THREAD_BLOCKED;
     self->reason = why;
     self->waiting_on = obj;
-    self->deadline_ms = timeout_ms == MICA_WAIT_FOREVER ? 0 : sched_now_ms() + timeout_ms;
-    if (self->deadline_ms == 0 && timeout_ms != MICA_WAIT_FOREVER)
-        self->deadline_ms = 1;
+    self->deadline_ms = deadline_for(timeout_ms);
 }
 
 /* ---- Endpoint operations. */
@@ -165,6 +184,7 @@ static void deliver(struct thread *sender, struct thread *receiver, uint64_t bad
     transfer(sender, receiver, badge);
     if (call) {
         receiver->reply_to = sender;
+        receiver->reply_gone = false;
         sender->caller_of = receiver;
         sender->state = THREAD_BLOCKED;
         sender->reason = BLOCK_REPLY;
@@ -183,7 +203,8 @@ int64_t ipc_send(struct thread *self, struct endpoint *ep, uint64_t badge, bool 
         sched_wake(r, MICA_OK);
         if (!call)
             return MICA_OK;
-        self->deadline_ms = 0;
+        /* The timeout covers the whole call, the wait for the reply too. */
+        self->deadline_ms = deadline_for(timeout_ms);
         sched_block();
         return self->in_fault ? self->fault_status : arch_syscall_status(self->frame);
     }
@@ -202,7 +223,8 @@ int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms)
     struct thread *s = dequeue(&ep->senders);
     if (s) {
         bool call = s->is_call;
-        s->deadline_ms = 0;
+        if (!call)
+            s->deadline_ms = 0; /* a send is complete; a call's timeout runs on */
         deliver(s, self, s->send_badge, call);
         if (!call)
             sched_wake(s, MICA_OK);
@@ -221,8 +243,11 @@ int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms)
 int64_t ipc_reply(struct thread *self)
 {
     struct thread *caller = self->reply_to;
-    if (!caller)
-        return MICA_EINVAL;
+    if (!caller) {
+        bool gone = self->reply_gone;
+        self->reply_gone = false;
+        return gone ? MICA_OK : MICA_EINVAL;
+    }
     self->reply_to = NULL;
     caller->caller_of = NULL;
     if (caller->state != THREAD_BLOCKED || caller->reason != BLOCK_REPLY)
@@ -288,6 +313,7 @@ static void leave_wait(struct thread *t)
         ((struct notification *)t->waiting_on)->waiter = NULL;
     else if (t->reason == BLOCK_REPLY && t->caller_of) {
         t->caller_of->reply_to = NULL;
+        t->caller_of->reply_gone = true;
         t->caller_of = NULL;
     }
 }

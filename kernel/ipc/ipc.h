@@ -11,7 +11,8 @@
 
 struct endpoint {
     unsigned refs;
-    bool dead; /* its creator died: senders get MICA_EDEAD */
+    uint32_t creator; /* task id charged for it (0: the kernel) */
+    bool dead;        /* its creator died: senders get MICA_EDEAD */
     struct task *owner;
     struct thread *senders;   /* FIFO of threads blocked in send/call */
     struct thread *receivers; /* FIFO of threads blocked in recv */
@@ -19,6 +20,7 @@ struct endpoint {
 
 struct notification {
     unsigned refs;
+    uint32_t creator; /* task id charged for it (0: the kernel) */
     uint64_t bits;
     struct thread *waiter; /* at most one waiting thread */
 };

@@ -158,6 +158,8 @@ static int64_t sys_endpoint_create(struct trap_frame *f, struct thread *self)
     int64_t h = install_new(self->task, MICA_OBJ_ENDPOINT, ep);
     if (h < 0)
         ep->owner = NULL;
+    else
+        ep->creator = self->task->id;
     return h;
 }
 
@@ -168,7 +170,10 @@ static int64_t sys_notify_create(struct trap_frame *f, struct thread *self)
     struct notification *n = notification_alloc();
     if (!n)
         return MICA_ENOMEM;
-    return install_new(self->task, MICA_OBJ_NOTIFICATION, n);
+    int64_t h = install_new(self->task, MICA_OBJ_NOTIFICATION, n);
+    if (h > 0)
+        n->creator = self->task->id;
+    return h;
 }
 
 static int64_t sys_handle_close(struct trap_frame *f, struct thread *self)

@@ -234,7 +234,8 @@ int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
     th->priority = thread_current()->priority;
     th->ipc_buffer_phys = buf;
     arch_fpu_init(th->fpu);
-    th->saved_rsp = arch_thread_prepare(th->kstack_top, entry, stack_top, arg);
+    /* Entered as if called: rsp + 8 is 16-byte aligned (AMD64 psABI §3.2.2). */
+    th->saved_rsp = arch_thread_prepare(th->kstack_top, entry, stack_top - 8, arg);
     th->frame = (struct trap_frame *)(th->kstack_top - arch_trap_frame_size());
     arch_thread_set_arg2(th->frame, buf_va);
     t->threads[k] = th;

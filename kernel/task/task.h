@@ -65,6 +65,7 @@ struct thread {
     bool is_call;             /* BLOCK_SEND: a call, wants a reply */
     uint64_t send_badge;      /* BLOCK_SEND: badge of the handle used */
     struct thread *reply_to;  /* caller this thread must answer */
+    bool reply_gone;          /* that caller gave up (timeout): replying is a no-op */
     struct thread *caller_of; /* BLOCK_REPLY: the thread that holds our call */
     unsigned time_left;       /* ticks left in the slice */
     /* A page fault sent to the pager: the message comes from fault_msg

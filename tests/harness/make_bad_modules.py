@@ -6,7 +6,7 @@ Usage: make_bad_modules.py OUTDIR
 Writes into OUTDIR:
   good.elf          a minimal valid ELF64 x86_64 ET_EXEC (name 'good')
   bad-*.elf         one malformed variant of it per rejection reason
-  modules.cfg       GRUB fragment: 'module2 /boot/bad/<file> <name>' per file
+  modules.cfg       GRUB fragment: 'module2 /boot/extra/<file> <name>' per file
   expected.txt      the names of the bad modules, one per line; the boot test
                     expects 'mica: module name=<name> result=rejected' for
                     each of them and 'result=ok' for 'good'
@@ -137,7 +137,7 @@ def write_all(outdir):
     for name, description, image in modules():
         with open(os.path.join(outdir, f"{name}.elf"), "wb") as out:
             out.write(image)
-        cfg.append(f"# {description}\nmodule2 /boot/bad/{name}.elf {name}\n")
+        cfg.append(f"# {description}\nmodule2 /boot/extra/{name}.elf {name}\n")
         if name != "good":
             expected.append(f"{name}\n")
     with open(os.path.join(outdir, "modules.cfg"), "w") as out:

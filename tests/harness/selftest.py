@@ -370,7 +370,7 @@ class BadModulesTest(unittest.TestCase):
         self.assertEqual(sorted(self.read("expected.txt", "r").split()), sorted(names))
         cfg = [line.split() for line in self.read("modules.cfg", "r").splitlines()
                if not line.startswith("#")]
-        self.assertEqual(sorted(cfg), sorted(["module2", f"/boot/bad/{n}.elf", n]
+        self.assertEqual(sorted(cfg), sorted(["module2", f"/boot/extra/{n}.elf", n]
                                              for n in names + ["good"]))
         files = sorted(f for f in os.listdir(self.out) if f.endswith(".elf"))
         self.assertEqual(files, sorted(f"{n}.elf" for n in names + ["good"]))

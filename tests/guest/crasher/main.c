@@ -1,0 +1,69 @@
+/*
+ * crasher: a task that faults when the fault tests ask it to (protocol in
+ * crasher.h). It registers its endpoint under its own task name, which is
+ * how several copies of this one ELF are told apart, then waits for
+ * CRASH_GO and faults in the way requested. The kernel must report the
+ * fault and kill only this task.
+ */
+#include <mica/ns.h>
+#include <mica/syscall.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "crasher.h"
+
+static void crash(uint64_t kind)
+{
+    volatile uint64_t zero = 0;
+
+    switch (kind) {
+    case CRASH_NULL_WRITE:
+        *(volatile uint64_t *)(uintptr_t)zero = 1;
+        break;
+    case CRASH_UD2:
+        __asm__ volatile("ud2");
+        break;
+    case CRASH_DIVIDE: {
+        /* div by a register so the compiler cannot see the zero. */
+        uint64_t lo = 1, hi = 0, d = zero;
+        __asm__ volatile("divq %2" : "+a"(lo), "+d"(hi) : "r"(d));
+        break;
+    }
+    case CRASH_HLT:
+        __asm__ volatile("hlt");
+        break;
+    }
+}
+
+/* Our name as the kernel knows it (the module name). */
+static bool own_name(char *out, size_t size)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; i < 256 && mica_task_info(i, &ti) == MICA_OK; i++) {
+        if (ti.id == mica_self_id()) {
+            ti.name[sizeof(ti.name) - 1] = '\0';
+            strlcpy(out, ti.name, size);
+            return true;
+        }
+    }
+    return false;
+}
+
+int main(void)
+{
+    char name[NS_NAME_MAX];
+    long ep = mica_endpoint_create();
+
+    if (ep <= 0 || !own_name(name, sizeof(name)) ||
+        ns_register(name, (uint64_t)ep) != 0) {
+        ns_ready();
+        return 1;
+    }
+    for (;;) {
+        struct mica_msg m;
+        if (mica_recv((uint64_t)ep, &m, NULL, MICA_WAIT_FOREVER) != MICA_OK)
+            continue;
+        if (MICA_INFO_LABEL(m.info) == CRASH_GO)
+            crash(m.w[0]);
+    }
+}

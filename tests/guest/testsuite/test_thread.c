@@ -1,0 +1,187 @@
+/*
+ * Suite thread: threads of one task. Two threads both make progress, with
+ * yields and under preemption alone; each has its own IPC buffer; and the
+ * SSE state (xmm0..xmm15 and MXCSR) of one never shows in the other.
+ */
+#include <mica/syscall.h>
+#include <string.h>
+
+#include "ktest.h"
+
+#define WAIT_MS 5000
+
+struct counter {
+    volatile uint64_t count;
+    volatile bool stop;
+    unsigned rounds;
+};
+
+static void count_with_yields(void *arg)
+{
+    struct counter *c = arg;
+    for (unsigned i = 0; i < c->rounds; i++) {
+        c->count++;
+        mica_yield();
+    }
+}
+
+KTEST(thread, both_progress)
+{
+    struct counter other = {.rounds = 200};
+    int job = kt_spawn(count_with_yields, &other);
+    bool saw_partial = false;
+    for (unsigned i = 0; i < 200; i++) {
+        uint64_t n = other.count;
+        saw_partial = saw_partial || (n > 0 && n < other.rounds);
+        mica_yield();
+    }
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    KT_EQ(other.count, 200);
+    KT_ASSERT(saw_partial);
+}
+
+static void spin_until_stopped(void *arg)
+{
+    struct counter *c = arg;
+    while (!c->stop)
+        c->count++;
+}
+
+/* No syscall in either loop: only the timer can switch threads. */
+KTEST(thread, preempted_without_yield)
+{
+    struct counter other = {0};
+    int job = kt_spawn(spin_until_stopped, &other);
+    uint64_t start = mica_clock_ms();
+    while (other.count == 0 && mica_clock_ms() - start < 2000)
+        ;
+    other.stop = true;
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    KT_CMP(other.count, >, 0);
+}
+
+struct ipc_probe {
+    void *buffer;
+};
+
+static void write_own_buffer(void *arg)
+{
+    struct ipc_probe *p = arg;
+    p->buffer = kt_ipc();
+    memset(p->buffer, 0xaa, 64);
+}
+
+KTEST(thread, own_ipc_buffer)
+{
+    struct ipc_probe p = {0};
+    uint8_t *mine = mica_ipc_buffer();
+    memset(mine, 0x55, 64);
+    int job = kt_spawn(write_own_buffer, &p);
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    KT_NE((uintptr_t)p.buffer, (uintptr_t)mine);
+    KT_EQ((uintptr_t)p.buffer % 4096, 0);
+    KT_CMP((uintptr_t)p.buffer, <, MICA_IPC_BUFFER);
+    for (unsigned i = 0; i < 64; i++)
+        KT_EQ(mine[i], 0x55);
+}
+
+/* ---- SSE state. The whole check is one asm block: load xmm0..15 and
+ * MXCSR, yield `rounds` times, store them back, so that the compiler
+ * never uses those registers in between. */
+
+struct sse_state {
+    uint64_t xmm[32] __attribute__((aligned(16)));
+    uint32_t mxcsr;
+    uint32_t scratch; /* the default MXCSR, reloaded at the end */
+};
+
+static void sse_hold(const struct sse_state *in, struct sse_state *out, unsigned rounds)
+{
+    uint64_t n = rounds;
+    __asm__ volatile("ldmxcsr 256(%[in])\n\t"
+                     "movdqa 0(%[in]), %%xmm0\n\t"
+                     "movdqa 16(%[in]), %%xmm1\n\t"
+                     "movdqa 32(%[in]), %%xmm2\n\t"
+                     "movdqa 48(%[in]), %%xmm3\n\t"
+                     "movdqa 64(%[in]), %%xmm4\n\t"
+                     "movdqa 80(%[in]), %%xmm5\n\t"
+                     "movdqa 96(%[in]), %%xmm6\n\t"
+                     "movdqa 112(%[in]), %%xmm7\n\t"
+                     "movdqa 128(%[in]), %%xmm8\n\t"
+                     "movdqa 144(%[in]), %%xmm9\n\t"
+                     "movdqa 160(%[in]), %%xmm10\n\t"
+                     "movdqa 176(%[in]), %%xmm11\n\t"
+                     "movdqa 192(%[in]), %%xmm12\n\t"
+                     "movdqa 208(%[in]), %%xmm13\n\t"
+                     "movdqa 224(%[in]), %%xmm14\n\t"
+                     "movdqa 240(%[in]), %%xmm15\n\t"
+                     "1:\n\t"
+                     "mov %[yield], %%eax\n\t"
+                     "syscall\n\t"
+                     "dec %[n]\n\t"
+                     "jnz 1b\n\t"
+                     "movdqa %%xmm0, 0(%[out])\n\t"
+                     "movdqa %%xmm1, 16(%[out])\n\t"
+                     "movdqa %%xmm2, 32(%[out])\n\t"
+                     "movdqa %%xmm3, 48(%[out])\n\t"
+                     "movdqa %%xmm4, 64(%[out])\n\t"
+                     "movdqa %%xmm5, 80(%[out])\n\t"
+                     "movdqa %%xmm6, 96(%[out])\n\t"
+                     "movdqa %%xmm7, 112(%[out])\n\t"
+                     "movdqa %%xmm8, 128(%[out])\n\t"
+                     "movdqa %%xmm9, 144(%[out])\n\t"
+                     "movdqa %%xmm10, 160(%[out])\n\t"
+                     "movdqa %%xmm11, 176(%[out])\n\t"
+                     "movdqa %%xmm12, 192(%[out])\n\t"
+                     "movdqa %%xmm13, 208(%[out])\n\t"
+                     "movdqa %%xmm14, 224(%[out])\n\t"
+                     "movdqa %%xmm15, 240(%[out])\n\t"
+                     "stmxcsr 256(%[out])\n\t"
+                     "mov $0x1f80, %%eax\n\t"
+                     "mov %%eax, 260(%[out])\n\t"
+                     "ldmxcsr 260(%[out])"
+                     : [n] "+r"(n)
+                     : [in] "r"(in), [out] "r"(out), [yield] "i"(SYS_YIELD)
+                     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+                       "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+                       "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",
+                       "xmm15", "memory", "cc");
+}
+
+_Static_assert(__builtin_offsetof(struct sse_state, mxcsr) == 256, "asm offsets");
+_Static_assert(__builtin_offsetof(struct sse_state, scratch) == 260, "asm offsets");
+
+static void sse_fill(struct sse_state *s, uint64_t seed, uint32_t mxcsr)
+{
+    for (unsigned i = 0; i < 32; i++)
+        s->xmm[i] = seed * 0x0101010101010101ull + i;
+    s->mxcsr = mxcsr;
+}
+
+struct sse_job {
+    struct sse_state in, out;
+};
+
+static void sse_other(void *arg)
+{
+    struct sse_job *j = arg;
+    sse_hold(&j->in, &j->out, 300);
+}
+
+/* MXCSR 0x1f80 is the reset value; 0x7f80 also sets round-toward-zero. */
+KTEST(thread, sse_state_separate)
+{
+    static struct sse_job other;
+    static struct sse_state in, out;
+    sse_fill(&other.in, 0xa5, 0x7f80);
+    sse_fill(&in, 0x3c, 0x1f80);
+    int job = kt_spawn(sse_other, &other);
+    sse_hold(&in, &out, 300);
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    for (unsigned i = 0; i < 32; i++) {
+        KT_EQ(out.xmm[i], in.xmm[i]);
+        KT_EQ(other.out.xmm[i], other.in.xmm[i]);
+    }
+    KT_EQ(out.mxcsr, in.mxcsr);
+    KT_EQ(other.out.mxcsr, other.in.mxcsr);
+}
