@@ -22,7 +22,7 @@ set(MICA_FREESTANDING_FLAGS
 # current stack (no red zone, SDM Vol. 3A §6.14.2) and never touches FPU/SSE
 # state, so user state needs no save on kernel entry.
 set(MICA_KERNEL_FLAGS -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2
-    -mno-avx -msoft-float)
+    -mno-avx -msoft-float -fstack-protector-strong)
 set(MICA_USER_FLAGS -mcmodel=small)
 
 set(MICA_LINK_FLAGS --target=${MICA_TARGET_TRIPLE} -nostdlib -static -fuse-ld=lld

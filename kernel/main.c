@@ -62,6 +62,19 @@ static uint64_t physmap_top(uint64_t ram_top)
     return fb_end > ram_top ? fb_end : ram_top;
 }
 
+/* The hardening check of the loaded tasks: no user page may be writable
+ * and executable at once (elf_check refuses W+X segments; this verifies
+ * what the loader actually mapped). */
+static void report_user_wx(void)
+{
+    uint64_t wx = 0;
+    struct task *t;
+    for (unsigned i = 0; (t = task_by_index(i)); i++)
+        if (!t->dead)
+            wx += arch_vm_count_wx(t->vm);
+    kprintf("mica: paging user_wx_pages=%llu\n", (unsigned long long)wx);
+}
+
 /* Every accepted module becomes a task: "init" first, with the boot
  * capabilities; every other task gets a handle to init's name service.
  * Returns whether init runs (it then announces `mica: ready`). */
@@ -89,12 +102,17 @@ static bool start_boot_tasks(void)
         if (t)
             syscall_grant_ns(t);
     }
+    report_user_wx();
     return init != NULL;
 }
 
+void stack_guard_init(uint64_t entropy);
+
+/* kmain never returns, so its own canary (if it has one) is never checked
+ * and changing the guard here is safe. */
 void kmain(uint64_t info_phys)
 {
-    (void)info_phys;
+    stack_guard_init(arch_entropy());
     parse_boot_info();
     console_attach_screen(&boot_info.fb);
     print_boot_line();

@@ -49,6 +49,9 @@ __attribute__((noreturn)) void arch_idle_loop(void);
 /* Interrupts off, halt for good. */
 __attribute__((noreturn)) void arch_halt(void);
 
+/* A few unpredictable bits (the TSC), for the stack guard. */
+uint64_t arch_entropy(void);
+
 /* Ends QEMU through the isa-debug-exit device (no effect elsewhere). */
 void arch_qemu_exit(uint32_t code);
 /* Powers the machine off (ACPI S5 when the tables were understood, else
@@ -73,6 +76,8 @@ uint64_t arch_vm_lookup(uint64_t vm, uint64_t va);
  * `keep` is NULL or returns false (frames owned elsewhere stay allocated). */
 void arch_vm_destroy(struct pmm *pmm, uint64_t vm, bool (*keep)(uint64_t pa));
 void arch_vm_switch(uint64_t vm);
+/* Pages of vm's user half that are writable and executable at once. */
+uint64_t arch_vm_count_wx(uint64_t vm);
 
 /* ---- Threads. The saved register state of a thread that entered the
  * kernel (interrupt, exception or syscall) is a struct trap_frame at the top

@@ -79,3 +79,8 @@ void arch_reset(void)
     __asm__ volatile("lidt %0; int3" : : "m"(empty));
     arch_halt();
 }
+
+uint64_t arch_entropy(void)
+{
+    return rdtsc();
+}

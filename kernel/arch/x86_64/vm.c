@@ -99,3 +99,8 @@ void arch_vm_switch(uint64_t vm)
     if (read_cr3() != vm)
         write_cr3(vm);
 }
+
+uint64_t arch_vm_count_wx(uint64_t vm)
+{
+    return paging_count_wx(vm, true);
+}
