@@ -26,7 +26,8 @@ function(mica_add_iso name)
 
     set(copy_servers "")
     set(server_files "")
-    foreach(s IN LISTS MICA_SERVER_LIST)
+    foreach(entry IN LISTS MICA_SERVER_LIST)
+        string(REGEX REPLACE ":.*" "" s "${entry}") # "name" or "name:ondemand"
         list(APPEND copy_servers COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${s}>
             ${stage}/boot/${s}.elf)
         list(APPEND server_files $<TARGET_FILE:${s}>)

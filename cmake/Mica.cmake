@@ -60,13 +60,19 @@ function(mica_user_program name)
     mica_link_elf(${name} ${PROJECT_SOURCE_DIR}/libc-mini/user.ld)
 endfunction()
 
-# mica_add_server(<name> SOURCES <files...>)
+# mica_add_server(<name> [ONDEMAND] SOURCES <files...>)
 # Builds servers/<name> as <name>.elf against libc-mini and records it as a
 # boot module; the ISO rules stage every recorded module.
+# With ONDEMAND, its module2 line says "ondemand": init does not start it
+# at boot but on request (NS_SPAWN), e.g. the fuzzer.
 function(mica_add_server name)
-    cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+    cmake_parse_arguments(ARG "ONDEMAND" "" "SOURCES" ${ARGN})
     mica_user_program(${name} ${ARG_SOURCES})
-    set_property(GLOBAL APPEND PROPERTY MICA_SERVERS ${name})
+    if(ARG_ONDEMAND)
+        set_property(GLOBAL APPEND PROPERTY MICA_SERVERS "${name}:ondemand")
+    else()
+        set_property(GLOBAL APPEND PROPERTY MICA_SERVERS ${name})
+    endif()
 endfunction()
 
 # mica_add_test_program(<name> SOURCES <files...>)

@@ -19,8 +19,7 @@
 
 #include <string.h>
 
-#define INIT_PRIORITY   6
-#define SERVER_PRIORITY 4
+#define INIT_PRIORITY 6
 
 /* The boot information lies below 4 GiB (a 32-bit pointer); never read past
  * that, nor more than this cap, whatever its size field claims. */
@@ -75,35 +74,26 @@ static void report_user_wx(void)
     kprintf("mica: paging user_wx_pages=%llu\n", (unsigned long long)wx);
 }
 
-/* Every accepted module becomes a task: "init" first, with the boot
- * capabilities; every other task gets a handle to init's name service.
- * Returns whether init runs (it then announces `mica: ready`). */
-static bool start_boot_tasks(void)
+/* The kernel starts one task, the module named "init", with the boot
+ * capabilities; init starts the other modules (SYS_TASK_SPAWN) by its own
+ * policy. Returns whether init runs (it then announces `mica: ready`). */
+static bool start_init(void)
 {
     sched_init();
     task_init(mem_frames());
     const struct boot_module *m;
-    struct task *init = NULL;
     for (size_t i = 0; (m = modules_get(i)); i++) {
-        if (strcmp(m->name, "init") == 0) {
-            init = task_spawn_module(m, INIT_PRIORITY);
-            if (init)
-                syscall_grant_boot_caps(init, &boot_info.fb);
-        }
-    }
-    for (size_t i = 0; (m = modules_get(i)); i++) {
-        if (strcmp(m->name, "init") == 0)
+        if (strcmp(m->name, "init") != 0)
             continue;
-        if (!init) {
-            kprintf("mica: module name=%s not started: no init\n", m->name);
-            continue;
-        }
-        struct task *t = task_spawn_module(m, SERVER_PRIORITY);
-        if (t)
-            syscall_grant_ns(t);
+        struct task *init = task_spawn_module(m, INIT_PRIORITY);
+        if (!init)
+            return false;
+        syscall_grant_boot_caps(init, &boot_info.fb);
+        report_user_wx();
+        return true;
     }
-    report_user_wx();
-    return init != NULL;
+    kprintf("mica: no module named init: no user space\n");
+    return false;
 }
 
 void stack_guard_init(uint64_t entropy);
@@ -127,7 +117,7 @@ void kmain(uint64_t info_phys)
 
     options_run_boot_tests();
     /* Without init there is no user space to wait for: boot is complete. */
-    if (!start_boot_tasks())
+    if (!start_init())
         kprintf("mica: ready boot_ms=%llu\n", (unsigned long long)arch_ms_since_boot());
     sched_start();
 }

@@ -43,9 +43,11 @@
     X(22, SET_PAGER, "(task, ep): send the task's page faults to ep as calls")           \
     X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")                   \
     X(24, THREAD_CREATE, "(entry, stack_top, arg): a new thread in this task")           \
-    X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object") \
-    X(26, TASK_SPAWN, "(sys, name, len): start the boot module of that name again")     \
-    X(27, TASK_WATCH, "(sys, id, ntf, bits): signal when task `id` dies; it is restarted")
+    X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object")  \
+    X(26, TASK_SPAWN, "(sys, name, len): start the boot module of that name again")      \
+    X(27, TASK_WATCH,                                                                    \
+      "(sys, id, ntf, bits): signal when task `id` dies; it is restarted")               \
+    X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a boot module")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -144,6 +146,15 @@ struct mica_ram_info {
  * with rsp = stack_top - 8 (stack_top 16-byte aligned), rdi = arg and rsi =
  * the address of its own IPC buffer (MICA_IPC_BUFFER - k pages for thread
  * k; the first thread's is MICA_IPC_BUFFER). It must not return. */
+
+/* SYS_MODULE_INFO result: an accepted boot module (index 0, 1, ... until
+ * MICA_ENOENT). The command line is the module2 line's text after the
+ * file name; its first word is the name. */
+struct mica_module_info {
+    uint64_t size;
+    char name[32];
+    char cmdline[128];
+};
 
 /* SYS_MEM_INFO result (KiB). */
 struct mica_mem_info {

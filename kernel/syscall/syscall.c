@@ -281,6 +281,23 @@ static int64_t sys_task_watch(struct trap_frame *f, struct thread *self)
     return MICA_OK;
 }
 
+static int64_t sys_module_info(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    if (!handle_get(&self->task->handles, ARG(0), MICA_OBJ_SYSTEM, MICA_RIGHT_MANAGE,
+                    NULL, &err))
+        return err;
+    const struct boot_module *m = ARG(1) < MB2_MAX_MODULES ? modules_get(ARG(1)) : NULL;
+    if (!m)
+        return MICA_ENOENT;
+    struct mica_module_info info = {.size = m->size};
+    strlcpy(info.name, m->name, sizeof(info.name));
+    sanitize(info.cmdline, sizeof(info.cmdline), m->cmdline ? m->cmdline : "");
+    if (arch_copy_to_user(ARG(2), &info, sizeof(info)) != 0)
+        return MICA_EFAULT;
+    return MICA_OK;
+}
+
 static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_DEBUG_WRITE] = sys_debug_write,
     [SYS_YIELD] = sys_yield,
@@ -310,6 +327,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_RAM_INFO] = sys_ram_info,
     [SYS_TASK_SPAWN] = sys_task_spawn,
     [SYS_TASK_WATCH] = sys_task_watch,
+    [SYS_MODULE_INFO] = sys_module_info,
 };
 
 struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err)

@@ -167,6 +167,13 @@ struct task *task_spawn_module(const struct boot_module *m, unsigned priority)
         task_kill(t);
         return NULL;
     }
+    if (arch_vm_count_wx(t->vm) != 0) {
+        kprintf("mica: task name=%s result=refused reason=\"writable and executable "
+                "pages\"\n",
+                m->name);
+        task_kill(t);
+        return NULL;
+    }
     arch_fpu_init(th->fpu);
     /* rsp 16-byte aligned at entry, as the SysV ABI has it for _start. */
     th->saved_rsp =

@@ -7,9 +7,29 @@
  * pointer that malloc did not hand out, rather than corrupting the list.
  *
  * Memory comes from heap_grow(), the only function that knows where the
- * heap lives: for now a static arena in .bss, later pages from the memory
- * server.
+ * heap lives. It has two sources:
+ *
+ *  - the lazy heap: on first use the task asks the memory server for a
+ *    lazily backed region of HEAP_MAX_PAGES at HEAP_BASE (MEM_LAZY); the
+ *    heap then grows through it HEAP_STEP at a time, and each page gets a
+ *    zeroed frame when it is first touched, the memory server being the
+ *    task's pager. Untouched pages cost nothing.
+ *  - the static arena: ARENA_BYTES in .bss, used when the lazy heap cannot
+ *    be had (or is used up).
+ *
+ * Which tasks use which: init, memory and console always use the arena,
+ * never the memory server. init serves the name service that finding the
+ * server goes through, and the memory server would call itself, so either
+ * would wait for itself forever; the console must come up, and keep
+ * working, whether the memory server does or not. Every other task uses
+ * the lazy heap if MEM_LAZY works on its first malloc, and the arena
+ * otherwise; the choice is made once.
  */
+/* mica/ before stdlib.h: stdlib.h defines MICA_EINVAL and MICA_ERANGE as
+ * macros with errno values, which must not rename the ABI's constants. */
+#include <mica/memory.h>
+#include <mica/syscall.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +38,17 @@
 #define ALIGN       16u
 #define ARENA_BYTES (256u * 1024u)
 #define ALLOCATED   ((struct block *)(uintptr_t)0xa110ca7edb10c000ull)
+
+/* The lazy heap: 16 MiB at 1 TiB, clear of the image at 0x400000, of the
+ * private ranges servers map below 1 TiB, and of the stacks and IPC
+ * buffers at the top of the user half. */
+#define HEAP_BASE      0x0000010000000000ull
+#define HEAP_MAX_PAGES 4096ull
+#define HEAP_BYTES     (HEAP_MAX_PAGES * MEM_PAGE_SIZE)
+/* The heap grows by at least this much, so that each growth is rare. */
+#define HEAP_STEP (64u * 1024u)
+/* Task scan bound while looking for our own name. */
+#define TASK_SCAN_MAX 256
 
 struct block {
     size_t size;        /* whole block, header included; a multiple of ALIGN */
@@ -31,9 +62,49 @@ _Static_assert(sizeof(struct block) == ALIGN, "payloads must stay 16-byte aligne
 
 static struct block *free_list;
 
-/* Returns a region of at least min_bytes (ALIGN-aligned, size in *got), or
- * NULL when the heap cannot grow. */
-static void *heap_grow(size_t min_bytes, size_t *got)
+/* Tasks that must not depend on the memory server (see the top). */
+static const char *const arena_only[] = {"init", "memory", "console"};
+
+static bool is_arena_only_task(void)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; i < TASK_SCAN_MAX && mica_task_info(i, &ti) == MICA_OK; i++) {
+        if (ti.id != mica_self_id())
+            continue;
+        ti.name[sizeof(ti.name) - 1] = '\0';
+        for (size_t k = 0; k < sizeof(arena_only) / sizeof(arena_only[0]); k++)
+            if (strcmp(ti.name, arena_only[k]) == 0)
+                return true;
+        return false;
+    }
+    /* Not found: better the arena than a call that might never return. */
+    return true;
+}
+
+/* The next min_bytes or more of the lazy heap, or NULL. */
+static void *lazy_grow(size_t min_bytes, size_t *got)
+{
+    static enum { UNTRIED, READY, UNAVAILABLE } state;
+    static size_t used;
+
+    if (state == UNTRIED) {
+        state = UNAVAILABLE;
+        if (!is_arena_only_task() &&
+            mem_lazy(HEAP_BASE, HEAP_MAX_PAGES, MICA_MAP_WRITE) == MICA_OK)
+            state = READY;
+    }
+    if (state != READY || min_bytes > HEAP_BYTES - used)
+        return NULL;
+    size_t step = min_bytes > HEAP_STEP ? min_bytes : HEAP_STEP;
+    if (step > HEAP_BYTES - used)
+        step = HEAP_BYTES - used;
+    void *p = (void *)(uintptr_t)(HEAP_BASE + used);
+    used += step;
+    *got = step;
+    return p;
+}
+
+static void *arena_grow(size_t min_bytes, size_t *got)
 {
     static _Alignas(ALIGN) unsigned char arena[ARENA_BYTES];
     static size_t used;
@@ -46,6 +117,14 @@ static void *heap_grow(size_t min_bytes, size_t *got)
     *got = left;
     used = sizeof(arena);
     return p;
+}
+
+/* Returns a region of at least min_bytes (ALIGN-aligned, size in *got), or
+ * NULL when the heap cannot grow. */
+static void *heap_grow(size_t min_bytes, size_t *got)
+{
+    void *p = lazy_grow(min_bytes, got);
+    return p ? p : arena_grow(min_bytes, got);
 }
 
 /* Puts b in the free list at its address, merging with its neighbours. */

@@ -77,3 +77,16 @@ long ns_ready(void)
     struct mica_msg reply;
     return ns_call(&req, &reply);
 }
+
+long ns_spawn(const char *name, uint64_t *id)
+{
+    uint32_t len = put_name(name);
+    if (!len)
+        return MICA_EINVAL;
+    struct mica_msg req = {MICA_INFO(NS_SPAWN, len), {0}};
+    struct mica_msg reply;
+    long st = ns_call(&req, &reply);
+    if (st == MICA_OK && id)
+        *id = reply.w[1];
+    return st;
+}

@@ -282,3 +282,8 @@ long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits)
     struct regs r = {{sys, id, ntf, bits}};
     return mica_syscall(SYS_TASK_WATCH, &r, 0);
 }
+
+long mica_module_info(uint64_t sys, uint32_t index, struct mica_module_info *out)
+{
+    return syscall3(SYS_MODULE_INFO, sys, index, (uint64_t)(uintptr_t)out);
+}

@@ -1,10 +1,17 @@
 /*
- * console: owns COM1. At start it collects its capabilities from init
- * (NS_BOOT_CAP), enables the UART's ports and its receive interrupt, binds
- * IRQ 4 to a notification and registers "console". Then it serves
- * CON_WRITE and CON_READ (mica/console.h) in a receive -> check -> do_* ->
- * reply loop. Output polls THRE; input waits on the IRQ notification and
- * drains RBR while LSR.DR is set, editing the line as it comes.
+ * console: owns COM1, the screen and the PS/2 keyboard. At start it
+ * collects its capabilities from init (NS_BOOT_CAP), enables the UART's
+ * ports and its receive interrupt, binds IRQ 4 to a notification, takes
+ * the screen (display.c) and the keyboard (ps2.c, IRQ 1 on another bit of
+ * the same notification) and registers "console". Then it serves CON_WRITE
+ * and CON_READ (mica/console.h) in a receive -> check -> do_* -> reply
+ * loop. Output goes to COM1 (polling THRE) and to the screen; input waits
+ * on the notification and drains RBR while LSR.DR is set and the i8042
+ * while it holds a byte, editing one line from both as it comes.
+ *
+ * COM1 is the one device the console cannot do without; a screen or a
+ * keyboard that fails to start is reported once on the kernel log and
+ * left out.
  */
 #include <mica/ns.h>
 #include <mica/syscall.h>
@@ -12,7 +19,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "display.h"
+#include "io.h"
 #include "protocol.h"
+#include "ps2.h"
 
 /* THRE polls before a byte is sent anyway: a missing or stuck UART must
  * not hang the console (the kernel's own serial output does the same). */
@@ -26,21 +36,9 @@
 
 static uint64_t irq_handle;
 static uint64_t irq_ntf;
-static bool last_was_cr; /* to take "\r\n" as one end of line */
+static bool last_was_cr; /* to take a serial "\r\n" as one end of line */
 
 /* ---- 16550 access (port I/O allowed by SYS_IOPORT_ENABLE). */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
 
 static void uart_putc(char c)
 {
@@ -59,6 +57,13 @@ static void uart_write(const char *s, size_t n)
     }
 }
 
+/* Output to every device: serial and, when it is up, the screen. */
+static void out(const char *s, size_t n)
+{
+    uart_write(s, n);
+    display_write(s, n);
+}
+
 static void uart_enable_rx_irq(void)
 {
     outb(COM1_BASE + UART_IER, IER_RX_DATA);
@@ -73,46 +78,63 @@ struct line {
     bool done;
 };
 
+/* One typed character, from either device, echoed to both. A tab is
+ * kept as a space: the echo must take one cell, so that backspace, which
+ * erases one cell, undoes it. */
 static void line_feed(struct line *l, char c)
 {
-    bool lf_after_cr = c == '\n' && last_was_cr;
-    last_was_cr = c == '\r';
-    if (lf_after_cr)
-        return;
+    if (c == '\t')
+        c = ' ';
     if (c == '\r' || c == '\n') {
-        uart_write("\n", 1);
+        out("\n", 1);
         l->done = true;
     } else if (c == '\b' || c == 0x7f) {
         if (l->len) {
             l->len--;
-            uart_write("\b \b", 3);
+            out("\b \b", 3);
         }
     } else if (c >= 0x20 && c < 0x7f && l->len < l->max) {
         l->buf[l->len++] = c;
-        uart_putc(c);
+        out(&c, 1);
     }
 }
 
-/* Feeds the bytes the UART holds, stopping at the end of the line so
- * that what was typed after it waits for the next read. */
+/* A terminal may end a line with "\r\n": the "\n" is not a second one. */
+static void serial_feed(struct line *l, char c)
+{
+    bool lf_after_cr = c == '\n' && last_was_cr;
+    last_was_cr = c == '\r';
+    if (!lf_after_cr)
+        line_feed(l, c);
+}
+
+/* Feeds the bytes the UART and the keyboard hold, stopping at the end of
+ * the line so that what was typed after it waits for the next read. */
 static void drain_rx(struct line *l)
 {
     while (!l->done && (inb(COM1_BASE + UART_LSR) & LSR_DR))
-        line_feed(l, (char)inb(COM1_BASE + UART_RBR));
+        serial_feed(l, (char)inb(COM1_BASE + UART_RBR));
+    int c;
+    while (!l->done && (c = ps2_getc()) >= 0)
+        line_feed(l, (char)c);
 }
 
-/* Waits for the next COM1 interrupt and unmasks the line again. The wait
- * has a timeout so that a lost interrupt delays input by RX_POLL_MS at
- * most instead of hanging the console; a failed wait sleeps as long, so
- * the loop is a slow poll and never a spin. */
+/* Waits for the next COM1 or keyboard interrupt and unmasks the lines
+ * whose bits came. The wait has a timeout so that a lost interrupt delays
+ * input by RX_POLL_MS at most instead of hanging the console; a failed
+ * wait sleeps as long, so the loop is a slow poll and never a spin. */
 static void wait_rx(void)
 {
     uint64_t bits;
     long st = mica_notify_wait(irq_ntf, &bits, RX_POLL_MS);
-    if (st == MICA_OK)
-        mica_irq_ack(irq_handle);
-    else if (st != MICA_ETIMEOUT)
+    if (st == MICA_OK) {
+        if (bits & CONSOLE_IRQ_BIT)
+            mica_irq_ack(irq_handle);
+        if (bits & CONSOLE_KBD_BIT)
+            ps2_irq_ack();
+    } else if (st != MICA_ETIMEOUT) {
         mica_sleep_ms(RX_POLL_MS);
+    }
 }
 
 static void read_line(struct line *l)
@@ -141,7 +163,7 @@ static struct mica_msg do_write(const struct request *rq)
     uint32_t len = MICA_INFO_LEN(rq->msg.info);
     if (len > MICA_IPC_PAYLOAD_MAX || !words_zero_from(&rq->msg, 0))
         return (struct mica_msg){MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
-    uart_write(mica_ipc_buffer(), len);
+    out(mica_ipc_buffer(), len);
     return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, 0), {len}};
 }
 
@@ -200,6 +222,29 @@ static int fail(const char *step, long status)
     return 1;
 }
 
+/* Says once on the kernel log that a device is left out, and why. */
+static void degraded(const char *device, const char *step, long status)
+{
+    char line[128];
+    int n = snprintf(line, sizeof(line),
+                     "mica: console %s=off step=%s error=%s, serial only\n", device, step,
+                     mica_status_name(status));
+    if (n > 0 && (size_t)n < sizeof(line))
+        mica_debug_write(line, (size_t)n);
+}
+
+/* The screen and the keyboard: each optional, each reported on failure. */
+static void setup_optional(void)
+{
+    const char *step = "";
+    long st = display_init(&step);
+    if (st != MICA_OK)
+        degraded("screen", step, st);
+    st = ps2_init(irq_ntf, CONSOLE_KBD_BIT, &step);
+    if (st != MICA_OK)
+        degraded("keyboard", step, st);
+}
+
 /* Takes COM1 and its interrupt from init and sets them up. */
 static long setup_com1(const char **step)
 {
@@ -250,8 +295,10 @@ int main(void)
     const char *step = "";
     uint64_t ep;
     long st = setup_com1(&step);
-    if (st == MICA_OK)
+    if (st == MICA_OK) {
+        setup_optional();
         st = publish(&ep, &step);
+    }
     if (st != MICA_OK)
         return fail(step, st);
     serve(ep);

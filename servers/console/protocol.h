@@ -2,7 +2,8 @@
  * The console's protocol is defined once in mica/console.h (labels, message
  * layout, what the server drives today), so that clients and the server
  * read the same definitions. This header adds the server's own constants:
- * the 16550 UART registers it programs (PC16550D datasheet, "Registers").
+ * the 16550 UART registers it programs (PC16550D datasheet, "Registers")
+ * and the notification bits of its interrupts. The i8042's are in ps2.c.
  */
 #ifndef MICA_CONSOLE_PROTOCOL_H
 #define MICA_CONSOLE_PROTOCOL_H
@@ -23,7 +24,8 @@
 #define LSR_DR      0x01 /* a byte is waiting in RBR */
 #define LSR_THRE    0x20 /* THR can take a byte */
 
-/* Notification bit the COM1 interrupt sets. */
-#define CONSOLE_IRQ_BIT 1u
+/* Bits of the one input notification: which interrupt came. */
+#define CONSOLE_IRQ_BIT 1u /* COM1, IRQ 4 */
+#define CONSOLE_KBD_BIT 2u /* PS/2 keyboard, IRQ 1 */
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "protocol.h"
+#include "supervise.h"
 
 /* Bound on the task scan, well above the kernel's task table. */
 #define TASK_SCAN_MAX 256
@@ -33,6 +34,7 @@ struct request {
 struct response {
     long status;
     uint64_t handle_out; /* a copy to attach and close afterwards, 0 if none */
+    uint64_t word;       /* w[1] of the reply (w[0] carries the handle) */
 };
 
 struct entry {
@@ -43,26 +45,31 @@ struct entry {
 
 static struct entry registry[NS_MAX_ENTRIES];
 
-/* The tasks the kernel started from boot modules (all alive when init
- * starts), and whether each has said it is up. */
+/* The servers init started from boot modules (supervise.c), and whether
+ * each has said it is up since it was (re)started. */
 struct boot_task {
     uint64_t id;
     char name[NS_NAME_MAX];
     bool up;
+    bool restarted; /* announce `state=restarted` rather than `state=up` */
 };
 static struct boot_task boot_tasks[NS_MAX_ENTRIES];
 static unsigned boot_task_count;
 static bool ready_announced;
+
+/* Whether the kernel gave us a screen. Without one its slot is empty at
+ * start, and the first handle we receive later would land there. */
+static bool screen_present;
 
 static void log_text(const char *s)
 {
     mica_debug_write(s, strlen(s));
 }
 
-static void log_server_up(const char *name)
+static void log_server_state(const char *name, const char *state)
 {
     char line[64 + NS_NAME_MAX];
-    int n = snprintf(line, sizeof(line), "mica: server name=%s state=up\n", name);
+    int n = snprintf(line, sizeof(line), "mica: server name=%s state=%s\n", name, state);
     if (n > 0 && (size_t)n < sizeof(line))
         mica_debug_write(line, (size_t)n);
 }
@@ -92,18 +99,13 @@ static bool task_is_named(uint64_t id, const char *name)
 
 /* ---- Boot progress: `state=up` per boot task, then `mica: ready`. */
 
-static void scan_boot_tasks(void)
+void boot_task_started(uint64_t id, const char *name)
 {
-    struct mica_task_info ti;
-    for (uint32_t i = 0; i < TASK_SCAN_MAX && mica_task_info(i, &ti) == MICA_OK; i++) {
-        if (ti.id == mica_self_id() || ti.state == MICA_TASK_DEAD ||
-            boot_task_count == NS_MAX_ENTRIES)
-            continue;
-        struct boot_task *b = &boot_tasks[boot_task_count++];
-        b->id = ti.id;
-        ti.name[sizeof(ti.name) - 1] = '\0';
-        strlcpy(b->name, ti.name, sizeof(b->name));
-    }
+    if (boot_task_count == NS_MAX_ENTRIES)
+        return;
+    struct boot_task *b = &boot_tasks[boot_task_count++];
+    b->id = id;
+    strlcpy(b->name, name, sizeof(b->name));
 }
 
 static void announce_ready_if_all_up(void)
@@ -127,7 +129,8 @@ static void mark_up(uint64_t id)
     for (unsigned i = 0; i < boot_task_count; i++) {
         if (boot_tasks[i].id == id && !boot_tasks[i].up) {
             boot_tasks[i].up = true;
-            log_server_up(boot_tasks[i].name);
+            log_server_state(boot_tasks[i].name,
+                             boot_tasks[i].restarted ? "restarted" : "up");
             announce_ready_if_all_up();
         }
     }
@@ -248,6 +251,48 @@ static void do_ready(struct request *rq, struct response *rs)
     mark_up(rq->badge);
 }
 
+/* From our own watcher thread (badge 0, which no other task's handle to
+ * this endpoint carries): server `w[0]` died and now runs as `w[1]` (0 when
+ * it was left down). */
+static void do_restarted(struct request *rq, struct response *rs)
+{
+    if (rq->badge != 0) {
+        rs->status = MICA_ENOSYS; /* to any other task this label does not exist */
+        return;
+    }
+    if (MICA_INFO_LEN(rq->msg.info) || rq->handle_in || !words_zero_from(&rq->msg, 2)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    for (unsigned i = 0; i < boot_task_count; i++) {
+        struct boot_task *b = &boot_tasks[i];
+        if (b->id != rq->msg.w[0])
+            continue;
+        b->id = rq->msg.w[1];
+        b->up = rq->msg.w[1] == 0; /* a server left down is not waited for */
+        b->restarted = true;
+    }
+}
+
+/* Starts an on-demand module (fuzzer, test programs) for any task. */
+static void do_spawn(struct request *rq, struct response *rs)
+{
+    char name[NS_NAME_MAX];
+    rs->status = read_name(&rq->msg, name);
+    if (rs->status != MICA_OK)
+        return;
+    if (rq->handle_in || !words_zero_from(&rq->msg, 0)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
+    long id = supervise_spawn_ondemand(name);
+    if (id < 0) {
+        rs->status = id;
+        return;
+    }
+    rs->word = (uint64_t)id;
+}
+
 static void do_lookup(struct request *rq, struct response *rs)
 {
     char name[NS_NAME_MAX];
@@ -260,7 +305,10 @@ static void do_lookup(struct request *rq, struct response *rs)
         return;
     }
     struct entry *e = find_entry(name);
-    if (!e) {
+    struct mica_task_info owner;
+    /* A server that died is not there, whatever its entry says, until its
+     * restarted instance registers again: clients retry on MICA_ENOENT. */
+    if (!e || !task_by_id(e->owner, &owner)) {
         rs->status = MICA_ENOENT;
         return;
     }
@@ -287,6 +335,8 @@ static uint64_t boot_cap_handle(uint64_t which)
         return INIT_HANDLE_IRQ1;
     case NS_CAP_RAM:
         return MICA_BOOT_CAP_RAM;
+    case NS_CAP_SCREEN:
+        return MICA_BOOT_CAP_SCREEN;
     }
     return 0;
 }
@@ -300,11 +350,15 @@ static void do_boot_cap(struct request *rq, struct response *rs)
         rs->status = MICA_EINVAL;
         return;
     }
-    /* Policy: the console server drives this hardware and the memory
-     * server owns free RAM; nobody else gets either. */
+    /* Policy: the console server drives this hardware (the screen too)
+     * and the memory server owns free RAM; nobody else gets either. */
     const char *owner = rq->msg.w[0] == NS_CAP_RAM ? "memory" : "console";
     if (!task_is_named(rq->badge, owner)) {
         rs->status = MICA_ERIGHTS;
+        return;
+    }
+    if (rq->msg.w[0] == NS_CAP_SCREEN && !screen_present) {
+        rs->status = MICA_ENOENT;
         return;
     }
     long h = mica_handle_copy(cap, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0);
@@ -355,6 +409,12 @@ static void dispatch(struct request *rq, struct response *rs)
     case NS_READY:
         do_ready(rq, rs);
         return;
+    case NS_SPAWN:
+        do_spawn(rq, rs);
+        return;
+    case NS_INTERNAL_RESTARTED:
+        do_restarted(rq, rs);
+        return;
     }
     rs->status = MICA_ENOSYS;
 }
@@ -363,7 +423,7 @@ static void dispatch(struct request *rq, struct response *rs)
 
 static void send_reply(const struct response *rs)
 {
-    struct mica_msg m = {MICA_REPLY_INFO(rs->status, 0), {0}};
+    struct mica_msg m = {MICA_REPLY_INFO(rs->status, 0), {0, rs->word}};
     if (rs->handle_out) {
         m.info |= MICA_INFO_HANDLE;
         m.w[0] = rs->handle_out;
@@ -375,7 +435,7 @@ static void send_reply(const struct response *rs)
 static void serve_one(void)
 {
     struct request rq = {0};
-    struct response rs = {MICA_OK, 0};
+    struct response rs = {MICA_OK, 0, 0};
 
     long st = mica_recv(INIT_HANDLE_NS, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
     if (st != MICA_OK) {
@@ -395,8 +455,11 @@ static void serve_one(void)
 
 int main(void)
 {
-    scan_boot_tasks();
-    log_server_up("init");
+    /* Before any handle comes in: only a screen answers as a RAM object. */
+    struct mica_ram_info ri;
+    screen_present = mica_ram_info(MICA_BOOT_CAP_SCREEN, &ri) == MICA_OK;
+    supervise_start();
+    log_server_state("init", "up");
     announce_ready_if_all_up();
     for (;;)
         serve_one();

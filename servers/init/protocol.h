@@ -20,6 +20,10 @@ enum init_handle {
     INIT_HANDLE_IRQ1 = 6,
 };
 
+/* From init's own supervision thread to its main thread (never from
+ * another task: the sender's badge must be 0). */
+#define NS_INTERNAL_RESTARTED 0x1ff
+
 /* Registered names at most; a name of a dead task is reused. */
 #define NS_MAX_ENTRIES 32
 /* Names one task may hold, so that no task can fill the registry. */

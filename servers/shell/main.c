@@ -6,6 +6,7 @@
  * command and its one separating space, exactly as typed.
  */
 #include <mica/console.h>
+#include <mica/memory.h>
 #include <mica/ns.h>
 #include <mica/syscall.h>
 #include <stdio.h>
@@ -69,18 +70,63 @@ static void cmd_ps(const char *args)
     for_each_task(print_task, NULL);
 }
 
-static void print_task_mem(const struct mica_task_info *ti, void *ctx)
+/* One figure of `mem`: a label, then the amount in KiB, then a note. */
+static void mem_line(const char *label, uint64_t kib, const char *note)
 {
-    unsigned long long kib = (unsigned long long)ti->pages * PAGE_KIB;
-    *(unsigned long long *)ctx += kib;
-    printf("%-16s %8llu KiB\n", ti->name, kib);
+    printf("%-28s %9llu KiB%s%s\n", label, (unsigned long long)kib, *note ? "  " : "",
+           note);
 }
 
+struct mem_scan {
+    int memory_up;       /* the memory server answered MEM_STATS */
+    uint64_t mapped_kib; /* pages all tasks have mapped */
+};
+
+/* A task's figures: pages it has mapped (kernel), and the frames the
+ * memory server gave it, for tasks that hold any. */
+static void print_task_mem(const struct mica_task_info *ti, void *ctx)
+{
+    struct mem_scan *scan = ctx;
+    uint64_t kib = ti->pages * PAGE_KIB;
+    scan->mapped_kib += kib;
+    char label[64];
+    snprintf(label, sizeof(label), "task %s mapped", ti->name);
+    mem_line(label, kib, "");
+    uint64_t frames;
+    if (scan->memory_up && ti->state != MICA_TASK_DEAD &&
+        mem_task_use(ti->id, &frames) == MICA_OK && frames) {
+        snprintf(label, sizeof(label), "task %s frames", ti->name);
+        mem_line(label, frames * PAGE_KIB, "from the memory server");
+    }
+}
+
+/* All figures in KiB, one per line: the kernel's, the memory server's,
+ * each task's, and last the total that tasks have mapped (that line's
+ * form, `total <n> KiB`, is what scripts look for). */
 static void cmd_mem(const char *args)
 {
-    unsigned long long total = 0;
-    if (for_each_task(print_task_mem, &total))
-        printf("%-16s %8llu KiB\n", "total", total);
+    struct mica_mem_info mi;
+    long st = mica_mem_info(&mi);
+    if (st == MICA_OK) {
+        mem_line("kernel usable", mi.total_kib, "RAM found at boot");
+        mem_line("kernel held", mi.kernel_kib, "image, tables, stacks, objects");
+    } else {
+        printf("shell: kernel memory info failed: %s\n", mica_status_name(st));
+    }
+
+    struct mem_scan scan = {0, 0};
+    struct mem_stats ms;
+    st = mem_stats(&ms);
+    if (st == MICA_OK) {
+        scan.memory_up = 1;
+        mem_line("memory total", ms.total_frames * PAGE_KIB, "RAM the server manages");
+        mem_line("memory free", ms.free_frames * PAGE_KIB, "");
+    } else {
+        printf("shell: memory server stats failed: %s\n", mica_status_name(st));
+    }
+
+    if (for_each_task(print_task_mem, &scan))
+        mem_line("total", scan.mapped_kib, "mapped by all tasks");
 }
 
 static void cmd_uptime(const char *args)
@@ -115,7 +161,7 @@ static const struct command commands[] = {
     {"help", "list the commands", cmd_help},
     {"echo", "print the rest of the line", cmd_echo},
     {"ps", "list tasks: id, name, state, priority, pages", cmd_ps},
-    {"mem", "memory of each task and the total", cmd_mem},
+    {"mem", "memory in KiB: kernel, memory server, each task, total", cmd_mem},
     {"uptime", "time since boot", cmd_uptime},
     {"reboot", "reset the machine", cmd_reboot},
     {"halt", "power the machine off", cmd_halt},

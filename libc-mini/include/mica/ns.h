@@ -11,10 +11,15 @@
  *                registered endpoint attached (badged with the caller's
  *                task id), or MICA_ENOENT.
  *   NS_BOOT_CAP  w[0] = NS_CAP_*. Reply: that boot capability attached.
- *                Only the task named "console" gets them (MICA_ERIGHTS).
+ *                NS_CAP_RAM goes only to the task named "memory", the
+ *                others only to the task named "console" (MICA_ERIGHTS).
+ *                MICA_ENOENT when the machine lacks it (no screen).
  *   NS_SYSTEM    w[0] = MICA_SYSTEM_POWEROFF or MICA_SYSTEM_RESET. Only the
  *                task named "shell" may ask (MICA_ERIGHTS); no reply when it
  *                works.
+ *   NS_SPAWN     payload = a module name with its NUL: start that module if
+ *                its module2 line says "ondemand" (MICA_ERIGHTS otherwise).
+ *                Reply w[1] = the new task's id.
  *   NS_READY     no fields: the caller is up (for tasks that serve no
  *                endpoint, like the shell; NS_REGISTER implies it). init
  *                prints `mica: server name=<task> state=up` for each boot
@@ -35,6 +40,7 @@ enum ns_label {
     NS_BOOT_CAP = 0x102,
     NS_SYSTEM = 0x103,
     NS_READY = 0x104,
+    NS_SPAWN = 0x105,
 };
 
 /* A name is 1..31 characters of [a-z0-9_.-] plus the NUL: it appears in
@@ -43,11 +49,12 @@ enum ns_label {
 
 /* Boot capabilities init hands out (NS_BOOT_CAP). */
 enum ns_boot_cap {
-    NS_CAP_COM1 = 1, /* I/O ports 0x3f8..0x3ff */
-    NS_CAP_IRQ4 = 2, /* COM1 interrupt */
-    NS_CAP_PS2 = 3,  /* I/O ports 0x60..0x64 */
-    NS_CAP_IRQ1 = 4, /* PS/2 keyboard interrupt */
-    NS_CAP_RAM = 5,  /* all free RAM: for the task named "memory" only */
+    NS_CAP_COM1 = 1,   /* I/O ports 0x3f8..0x3ff */
+    NS_CAP_IRQ4 = 2,   /* COM1 interrupt */
+    NS_CAP_PS2 = 3,    /* I/O ports 0x60..0x64 */
+    NS_CAP_IRQ1 = 4,   /* PS/2 keyboard interrupt */
+    NS_CAP_RAM = 5,    /* all free RAM: for the task named "memory" only */
+    NS_CAP_SCREEN = 6, /* the screen (mica_ram_info gives its geometry) */
 };
 
 /* Client calls: MICA_OK or a negative MICA_E*. */
@@ -56,5 +63,7 @@ long ns_lookup(const char *name, uint64_t *handle_out);
 long ns_boot_cap(uint32_t which, uint64_t *handle_out);
 long ns_system(uint32_t op);
 long ns_ready(void);
+/* Starts an on-demand module; its task id in *id (may be NULL). */
+long ns_spawn(const char *name, uint64_t *id);
 
 #endif

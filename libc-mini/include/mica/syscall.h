@@ -89,6 +89,7 @@ long mica_ram_info(uint64_t ram, struct mica_ram_info *out);
  * `bits` on ntf when task `id` dies. */
 long mica_task_spawn(uint64_t sys, const char *name);
 long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits);
+long mica_module_info(uint64_t sys, uint32_t index, struct mica_module_info *out);
 
 /* A new thread in this task: it runs entry(arg, its IPC buffer) on the
  * 16-byte aligned stack_top; returning from entry is not allowed (end the

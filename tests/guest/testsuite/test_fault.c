@@ -3,18 +3,43 @@
  * the system lives on (SPEC §7). A faulting thread takes its whole task
  * down, so the faults happen in crasher tasks (tests/guest/crasher), one
  * per kind of fault; the harness checks the kernel's `mica: fault` lines.
- * Afterwards a crasher's endpoint answers MICA_EDEAD.
+ * Afterwards the crasher's old endpoint answers MICA_EDEAD, and init has
+ * started a new crasher (supervision).
  */
 #include <mica/memory.h>
 #include <mica/ns.h>
 #include <mica/syscall.h>
+#include <string.h>
 
 #include "../crasher/crasher.h"
 #include "ktest.h"
 
-#define LOOKUP_MS 10000
-#define DEATH_MS  3000
+#define LOOKUP_MS  10000
+#define DEATH_MS   3000
+#define RESTART_MS 5000
 
+/* The task with this id, if it still exists. */
+static bool task_with_id(uint64_t id, struct mica_task_info *out)
+{
+    for (uint32_t i = 0; mica_task_info(i, out) == MICA_OK; i++)
+        if (out->id == id)
+            return true;
+    return false;
+}
+
+/* A live task of this name other than `old`: the restarted instance. */
+static bool restarted_instance(const char *name, uint64_t old)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
+        if (ti.id != old && ti.state != MICA_TASK_DEAD && strcmp(ti.name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Makes the crasher fault, then checks: it died; a handle to its old
+ * endpoint now says MICA_EDEAD instead of blocking; init restarted it; and
+ * the rest of the system answers. */
 static void crash_and_check(const char *name, enum crash_kind kind)
 {
     uint64_t ep;
@@ -22,17 +47,23 @@ static void crash_and_check(const char *name, enum crash_kind kind)
     KT_OK(kt_lookup(name, &ep, LOOKUP_MS));
     KT_ASSERT(kt_task_by_name(name, &ti));
     KT_NE(ti.state, MICA_TASK_DEAD);
-    struct mica_msg go = {MICA_INFO(CRASH_GO, 0), {kind}};
-    long st = kt_send(ep, &go, DEATH_MS);
-    mica_handle_close(ep);
-    KT_OK(st);
+    uint64_t id = ti.id;
+    struct mica_msg go = {MICA_INFO(CRASH_GO, 0), {kind}}, rep;
+    KT_OK(kt_send(ep, &go, DEATH_MS));
     uint64_t start = mica_clock_ms();
-    while (kt_task_by_name(name, &ti) && ti.state != MICA_TASK_DEAD &&
+    while (task_with_id(id, &ti) && ti.state != MICA_TASK_DEAD &&
            mica_clock_ms() - start < DEATH_MS)
         mica_sleep_ms(10);
-    /* Dead, or its slot already reused for something else. */
-    KT_ASSERT(!kt_task_by_name(name, &ti) || ti.state == MICA_TASK_DEAD);
-    /* The rest of the system answers: init and the memory server. */
+    KT_ASSERT(!task_with_id(id, &ti) || ti.state == MICA_TASK_DEAD);
+    long send = kt_send(ep, &go, 1000);
+    long call = kt_call(ep, &go, &rep, 1000);
+    mica_handle_close(ep);
+    KT_STATUS(send, MICA_EDEAD);
+    KT_STATUS(call, MICA_EDEAD);
+    start = mica_clock_ms();
+    while (!restarted_instance(name, id) && mica_clock_ms() - start < RESTART_MS)
+        mica_sleep_ms(10);
+    KT_ASSERT(restarted_instance(name, id));
     uint64_t mem;
     struct mem_stats stats;
     KT_OK(kt_lookup("memory", &mem, LOOKUP_MS));
@@ -58,21 +89,4 @@ KTEST(fault, divide_error_killed)
 KTEST(fault, privileged_instruction_killed)
 {
     crash_and_check("crasher-gp", CRASH_HLT);
-}
-
-/* The name service still hands out the dead task's endpoint; using it
- * must say the peer died, not block. */
-KTEST(fault, dead_task_endpoint)
-{
-    uint64_t ep;
-    struct mica_task_info ti;
-    if (!kt_task_by_name("crasher-pf", &ti) || ti.state != MICA_TASK_DEAD)
-        KT_SKIP("crasher-pf is not dead");
-    KT_OK(kt_lookup("crasher-pf", &ep, LOOKUP_MS));
-    struct mica_msg m = {MICA_INFO(1, 0), {0}}, rep;
-    long send = kt_send(ep, &m, 1000);
-    long call = kt_call(ep, &m, &rep, 1000);
-    mica_handle_close(ep);
-    KT_STATUS(send, MICA_EDEAD);
-    KT_STATUS(call, MICA_EDEAD);
 }

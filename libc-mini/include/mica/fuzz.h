@@ -1,0 +1,38 @@
+/*
+ * mica/fuzz.h - the syscall fuzzer task: its protocol and client call.
+ *
+ * The fuzzer is an unprivileged boot task that registers "fuzzer" and waits.
+ *   FUZZ_RUN   w[0] = seed, w[1] = number of random calls (1..10^7). The
+ *              fuzzer answers at once with its status (MICA_OK when it
+ *              starts), then runs: a sweep of every syscall number (and
+ *              out-of-range ones) with hostile arguments, then the random
+ *              calls. It prints `fuzz: seed=<s> calls=<n>` at the start,
+ *              `fuzz: heartbeat calls=<n>` every FUZZ_HEARTBEAT calls and
+ *              `fuzz: done seed=<s> calls=<n> ok=<n> errors=<n>` at the end
+ *              on the kernel log, then exits, so that the kernel reclaims
+ *              everything it made and init starts a fresh fuzzer.
+ *   FUZZ_WAIT  blocks until a run has ended; reply w[0] = calls made,
+ *              w[1] = calls that succeeded, w[2] = calls refused with an
+ *              error. (The fuzzer takes it only once its run is over.)
+ */
+#ifndef MICA_LIBC_FUZZ_H
+#define MICA_LIBC_FUZZ_H
+
+#include <stdint.h>
+
+enum fuzz_label {
+    FUZZ_RUN = 0x400,
+    FUZZ_WAIT = 0x401,
+};
+
+#define FUZZ_MAX_CALLS 10000000u
+#define FUZZ_HEARTBEAT 5000u
+
+struct fuzz_result {
+    uint64_t calls, ok, errors;
+};
+
+/* Runs a campaign and waits for its end. MICA_OK or a negative MICA_E*. */
+long fuzz_run(uint64_t seed, uint64_t calls, struct fuzz_result *out);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * Supervision: init starts the boot modules and restarts a server that dies.
+ *
+ * The kernel signals a notification when a watched task dies (TASK_WATCH);
+ * a second thread of init waits on it, so the name service never stops.
+ * For each dead server it prints `mica: server name=<n> state=crashed`,
+ * waits a back-off delay (100 ms, doubling with each crash in the window),
+ * starts the module again and tells the main thread (a call on init's own
+ * endpoint, badge 0, which no other task can forge) so that the restarted
+ * server is announced with `state=restarted` once it is up. A server that
+ * crashes more than MAX_RESTARTS times within WINDOW_MS is left down, with
+ * `mica: server name=<n> state=down reason="..."`.
+ *
+ * Policy, not mechanism: which modules start at boot (all but the ones
+ * whose command line says "ondemand"), the back-off and the limit live here.
+ */
+#include "supervise.h"
+
+#include <mica/ns.h>
+#include <mica/syscall.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol.h"
+
+#define MAX_SUPERVISED 16
+#define MAX_RESTARTS   3
+#define WINDOW_MS      60000
+#define BACKOFF_MS     100
+#define DEATH_BIT      1
+
+struct supervised {
+    char name[NS_NAME_MAX];
+    uint64_t id; /* 0: not running (left down) */
+    unsigned crashes;
+    uint64_t window_start;
+};
+
+static struct supervised servers[MAX_SUPERVISED];
+static unsigned server_count;
+static char ondemand[MAX_SUPERVISED][NS_NAME_MAX];
+static unsigned ondemand_count;
+static uint64_t death_ntf;
+static uint8_t watcher_stack[16384] __attribute__((aligned(16)));
+
+static void log_line(const char *s)
+{
+    mica_debug_write(s, strlen(s));
+}
+
+static bool has_word(const char *line, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = line; (p = strstr(p, word)); p += n) {
+        bool starts = p == line || p[-1] == ' ';
+        bool ends = p[n] == '\0' || p[n] == ' ';
+        if (starts && ends)
+            return true;
+    }
+    return false;
+}
+
+static bool alive(uint64_t id)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
+        if (ti.id == id)
+            return ti.state != MICA_TASK_DEAD;
+    return false;
+}
+
+/* Starts a module and watches it; returns its id or an error. */
+static long start(const char *name)
+{
+    long id = mica_task_spawn(INIT_HANDLE_SYSTEM, name);
+    if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf,
+                                  DEATH_BIT) != MICA_OK)
+        log_line("mica: init: cannot watch a server; it will not be restarted\n");
+    return id;
+}
+
+/* Tells the main thread that `old` is now `new_id` (0: left down). */
+static void tell_main(uint64_t old, uint64_t new_id)
+{
+    struct mica_msg m = {MICA_INFO(NS_INTERNAL_RESTARTED, 0), {old, new_id}}, reply;
+    (void)mica_call(INIT_HANDLE_NS, &m, &reply, MICA_WAIT_FOREVER);
+}
+
+static void restart(struct supervised *s)
+{
+    char line[128];
+    uint64_t now = mica_clock_ms();
+    uint64_t old = s->id;
+    snprintf(line, sizeof(line), "mica: server name=%s state=crashed\n", s->name);
+    log_line(line);
+    if (now - s->window_start > WINDOW_MS) {
+        s->window_start = now;
+        s->crashes = 0;
+    }
+    if (++s->crashes > MAX_RESTARTS) {
+        snprintf(
+            line, sizeof(line),
+            "mica: server name=%s state=down reason=\"crashed %u times within %u s\"\n",
+            s->name, s->crashes, WINDOW_MS / 1000);
+        log_line(line);
+        s->id = 0;
+        tell_main(old, 0);
+        return;
+    }
+    mica_sleep_ms(BACKOFF_MS << (s->crashes - 1));
+    long id = start(s->name);
+    s->id = id > 0 ? (uint64_t)id : 0;
+    if (id <= 0) {
+        snprintf(line, sizeof(line),
+                 "mica: server name=%s state=down reason=\"restart failed: %s\"\n",
+                 s->name, mica_status_name(id));
+        log_line(line);
+    }
+    tell_main(old, s->id);
+}
+
+static void watcher(uint64_t arg, void *ipc_buffer)
+{
+    (void)arg;
+    (void)ipc_buffer;
+    for (;;) {
+        uint64_t bits;
+        if (mica_notify_wait(death_ntf, &bits, MICA_WAIT_FOREVER) != MICA_OK)
+            continue;
+        for (unsigned i = 0; i < server_count; i++)
+            if (servers[i].id && !alive(servers[i].id))
+                restart(&servers[i]);
+    }
+}
+
+void supervise_start(void)
+{
+    long ntf = mica_notify_create();
+    if (ntf < 0) {
+        log_line("mica: init: no notification for supervision; servers run unwatched\n");
+        return;
+    }
+    death_ntf = (uint64_t)ntf;
+    struct mica_module_info mi;
+    for (uint32_t i = 0; mica_module_info(INIT_HANDLE_SYSTEM, i, &mi) == MICA_OK; i++) {
+        mi.name[sizeof(mi.name) - 1] = '\0';
+        mi.cmdline[sizeof(mi.cmdline) - 1] = '\0';
+        if (strcmp(mi.name, "init") == 0)
+            continue;
+        if (has_word(mi.cmdline, "ondemand")) {
+            if (ondemand_count < MAX_SUPERVISED)
+                strlcpy(ondemand[ondemand_count++], mi.name, NS_NAME_MAX);
+            continue;
+        }
+        long id = start(mi.name);
+        if (id <= 0 || server_count == MAX_SUPERVISED)
+            continue;
+        struct supervised *s = &servers[server_count++];
+        strlcpy(s->name, mi.name, sizeof(s->name));
+        s->id = (uint64_t)id;
+        boot_task_started((uint64_t)id, mi.name);
+    }
+    if (mica_thread_create(watcher, watcher_stack + sizeof(watcher_stack), 0) < 0)
+        log_line("mica: init: no supervision thread; servers will not be restarted\n");
+}
+
+long supervise_spawn_ondemand(const char *name)
+{
+    for (unsigned i = 0; i < ondemand_count; i++)
+        if (strcmp(ondemand[i], name) == 0)
+            return mica_task_spawn(INIT_HANDLE_SYSTEM, name);
+    return MICA_ERIGHTS;
+}

@@ -1,0 +1,23 @@
+/*
+ * init's supervision (see supervise.c): starting the boot modules and
+ * restarting the ones that die.
+ */
+#ifndef MICA_INIT_SUPERVISE_H
+#define MICA_INIT_SUPERVISE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Called for every module started at boot (main.c tracks them for the
+ * `state=up` and `mica: ready` lines). */
+void boot_task_started(uint64_t id, const char *name);
+
+/* Starts every boot module except init and the on-demand ones, then the
+ * watcher thread that restarts them when they die. */
+void supervise_start(void);
+
+/* Starts an on-demand module (its module2 line says "ondemand"); returns
+ * the new task's id or a negative MICA_E*. */
+long supervise_spawn_ondemand(const char *name);
+
+#endif
