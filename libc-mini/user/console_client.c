@@ -3,13 +3,23 @@
  * console's endpoint is looked up once by console_open() and kept here;
  * stdio asks console_is_open() to choose between the console and the
  * kernel log.
+ *
+ * Riding through a console restart: a call that fails with MICA_EDEAD was
+ * never delivered, so the stub looks the restarted console up and sends it
+ * again. MICA_ELOST means the console died after taking the call: a read is
+ * asked again (the line is lost either way), a write is not (it may have
+ * been printed already: writes are at most once).
  */
 #include <mica/console.h>
 #include <mica/ns.h>
 #include <mica/syscall.h>
+#include <stdbool.h>
 #include <string.h>
 
 static uint64_t console_ep; /* 0 until console_open() succeeds */
+
+#define RECONNECT_MS    5000 /* how long to wait for a restarted console */
+#define RECONNECT_PAUSE 20
 
 long console_open(void)
 {
@@ -27,13 +37,40 @@ int console_is_open(void)
     return console_ep != 0;
 }
 
+/* The console died: forget its endpoint and find the restarted one. */
+static long reconnect(void)
+{
+    mica_handle_close(console_ep);
+    console_ep = 0;
+    uint64_t start = mica_clock_ms();
+    long st;
+    while ((st = console_open()) != MICA_OK && mica_clock_ms() - start < RECONNECT_MS)
+        mica_sleep_ms(RECONNECT_PAUSE);
+    return st;
+}
+
+/* One call with the recovery rules above; `payload` (n bytes) is copied
+ * into the IPC buffer before every attempt. */
+static long console_call(const struct mica_msg *req, const void *payload, size_t n,
+                         bool repeat_if_lost, struct mica_msg *reply)
+{
+    for (int attempt = 0;; attempt++) {
+        memcpy(mica_ipc_buffer(), payload, n);
+        long st = mica_call(console_ep, req, reply, MICA_WAIT_FOREVER);
+        bool retry = st == MICA_EDEAD || (st == MICA_ELOST && repeat_if_lost);
+        if (!retry || attempt == 1)
+            return st;
+        if (reconnect() != MICA_OK)
+            return st;
+    }
+}
+
 /* Sends one piece that fits the IPC buffer; returns bytes written. */
 static long write_piece(const char *s, size_t n)
 {
-    memcpy(mica_ipc_buffer(), s, n);
     struct mica_msg req = {MICA_INFO(CON_WRITE, n), {0}};
     struct mica_msg reply;
-    long st = mica_call(console_ep, &req, &reply, MICA_WAIT_FOREVER);
+    long st = console_call(&req, s, n, false, &reply);
     if (st < 0)
         return st;
     st = MICA_REPLY_STATUS(reply.info);
@@ -70,7 +107,7 @@ long console_read(char *buf, size_t max)
     size_t want = max - 1 < CON_LINE_MAX ? max - 1 : CON_LINE_MAX;
     struct mica_msg req = {MICA_INFO(CON_READ, 0), {want}};
     struct mica_msg reply;
-    long st = mica_call(console_ep, &req, &reply, MICA_WAIT_FOREVER);
+    long st = console_call(&req, NULL, 0, true, &reply);
     if (st < 0)
         return st;
     st = MICA_REPLY_STATUS(reply.info);

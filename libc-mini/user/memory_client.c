@@ -5,6 +5,12 @@
  * task handle for them. A failed lookup is not kept, so a client that
  * starts before the server has registered can simply try again, and a
  * dead server's endpoint is dropped so that a restarted one is found.
+ *
+ * Riding through a restart: MICA_EDEAD (the request was never delivered)
+ * is retried once against the restarted server, after a new MEM_HELLO;
+ * MICA_ELOST (the server died after taking it) is retried only for the
+ * requests without effects (MEM_STATS, MEM_TASK_USE): an allocation or a
+ * free may have happened, so those are at most once.
  */
 #include <mica/memory.h>
 #include <mica/ns.h>
@@ -25,20 +31,49 @@ static long memory_open(void)
     return st;
 }
 
+#define RECONNECT_MS    5000 /* how long to wait for a restarted server */
+#define RECONNECT_PAUSE 20
+
+/* The server is gone: forget it and wait for the restarted one. */
+static long reconnect(void)
+{
+    mica_handle_close(memory_ep);
+    memory_ep = 0;
+    said_hello = false;
+    uint64_t start = mica_clock_ms();
+    long st;
+    while ((st = memory_open()) != MICA_OK && mica_clock_ms() - start < RECONNECT_MS)
+        mica_sleep_ms(RECONNECT_PAUSE);
+    return st;
+}
+
+static bool without_effect(const struct mica_msg *req)
+{
+    uint32_t label = MICA_INFO_LABEL(req->info);
+    return label == MEM_STATS || label == MEM_TASK_USE;
+}
+
+long mem_hello(void);
+
 /* Calls the server; returns the reply status, or the call's own error. */
 static long memory_call(const struct mica_msg *req, struct mica_msg *reply)
 {
     long st = memory_open();
     if (st != MICA_OK)
         return st;
-    st = mica_call(memory_ep, req, reply, MICA_WAIT_FOREVER);
-    if (st == MICA_EDEAD) {
-        /* The server is gone; a restarted one is found by the next call. */
-        mica_handle_close(memory_ep);
-        memory_ep = 0;
-        said_hello = false;
+    for (int attempt = 0;; attempt++) {
+        st = mica_call(memory_ep, req, reply, MICA_WAIT_FOREVER);
+        bool retry = st == MICA_EDEAD || (st == MICA_ELOST && without_effect(req));
+        if (st == MICA_EDEAD || st == MICA_ELOST) {
+            if (reconnect() != MICA_OK || !retry || attempt == 1)
+                return st;
+            bool is_hello = MICA_INFO_LABEL(req->info) == MEM_HELLO;
+            if (!is_hello && !without_effect(req) && mem_hello() != MICA_OK)
+                return st;
+            continue;
+        }
+        return st < 0 ? st : MICA_REPLY_STATUS(reply->info);
     }
-    return st < 0 ? st : MICA_REPLY_STATUS(reply->info);
 }
 
 long mem_hello(void)

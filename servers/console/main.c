@@ -188,6 +188,8 @@ static struct mica_msg dispatch(const struct request *rq)
         return do_write(rq);
     case CON_READ:
         return do_read(rq);
+    case MICA_LABEL_CRASH:
+        return (struct mica_msg){MICA_REPLY_INFO(mica_obey_crash(rq->badge), 0), {0}};
     }
     return (struct mica_msg){MICA_REPLY_INFO(MICA_ENOSYS, 0), {0}};
 }

@@ -407,6 +407,9 @@ static void dispatch(struct request *rq, struct response *rs)
     case MEM_TASK_USE:
         do_task_use(rq, rs);
         return;
+    case MICA_LABEL_CRASH:
+        rs->status = mica_obey_crash(rq->badge);
+        return;
     }
     rs->status = MICA_ENOSYS;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "protocol.h"
 
 /* Bound on the task scan, well above the kernel's task table. */
@@ -165,6 +166,8 @@ static const struct command commands[] = {
     {"uptime", "time since boot", cmd_uptime},
     {"reboot", "reset the machine", cmd_reboot},
     {"halt", "power the machine off", cmd_halt},
+    {"crash", "crash <server>: make a server fault on purpose", cmd_crash},
+    {"fuzz", "fuzz <seed> <calls>: hostile syscalls from a fresh task", cmd_fuzz},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -91,6 +91,11 @@ long mica_task_spawn(uint64_t sys, const char *name);
 long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits);
 long mica_module_info(uint64_t sys, uint32_t index, struct mica_module_info *out);
 
+/* For servers: a MICA_LABEL_CRASH request from the task named "shell" (its
+ * badge) makes this task fault on purpose; from anyone else it returns
+ * MICA_ERIGHTS. */
+long mica_obey_crash(uint64_t badge);
+
 /* A new thread in this task: it runs entry(arg, its IPC buffer) on the
  * 16-byte aligned stack_top; returning from entry is not allowed (end the
  * task with mica_exit, or block). Returns the thread's number (> 0). */

@@ -1,0 +1,122 @@
+/*
+ * Fault-tolerance commands:
+ *   crash <server>      make that server fault on purpose (a real fault
+ *                       inside it, MICA_LABEL_CRASH), to watch init restart
+ *                       it and its clients ride through
+ *   fuzz <seed> <calls> start the on-demand syscall fuzzer and wait for its
+ *                       summary
+ */
+#include <mica/fuzz.h>
+#include <mica/ns.h>
+#include <mica/syscall.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define FUZZ_LOOKUP_MS 5000
+
+/* Copies the first word of `s` into out; returns its length (0: none). */
+static size_t first_word(const char *s, char *out, size_t n)
+{
+    size_t len = 0;
+    while (*s == ' ')
+        s++;
+    while (s[len] && s[len] != ' ' && len + 1 < n) {
+        out[len] = s[len];
+        len++;
+    }
+    out[len] = '\0';
+    return len;
+}
+
+static void crash_self(void)
+{
+    printf("shell: crashing on purpose\n");
+    *(volatile uint64_t *)(uintptr_t)8 = 0xdead; /* page zero: #PF */
+}
+
+void cmd_crash(const char *args)
+{
+    char name[NS_NAME_MAX];
+    if (first_word(args, name, sizeof(name)) == 0) {
+        printf("usage: crash <server>\n");
+        return;
+    }
+    if (strcmp(name, "init") == 0) {
+        printf("crash: init is the supervisor; it is not crashed on request\n");
+        return;
+    }
+    if (strcmp(name, "shell") == 0) {
+        crash_self();
+        return;
+    }
+    uint64_t h;
+    long st = ns_lookup(name, &h);
+    if (st != MICA_OK) {
+        printf("crash: no server named %s (%s)\n", name, mica_status_name(st));
+        return;
+    }
+    struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, reply;
+    st = mica_call(h, &req, &reply, MICA_WAIT_FOREVER);
+    mica_handle_close(h);
+    if (st == MICA_ELOST)
+        printf("crash: %s faulted\n", name);
+    else if (st == MICA_OK)
+        printf("crash: %s refused (%s)\n", name,
+               mica_status_name(MICA_REPLY_STATUS(reply.info)));
+    else
+        printf("crash: %s: %s\n", name, mica_status_name(st));
+}
+
+static bool task_alive(uint64_t id)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
+        if (ti.id == id)
+            return ti.state != MICA_TASK_DEAD;
+    return false;
+}
+
+void cmd_fuzz(const char *args)
+{
+    char *end;
+    uint64_t seed = strtoull(args, &end, 0);
+    uint64_t calls = strtoull(end, &end, 0);
+    if (end == args || calls == 0 || calls > FUZZ_MAX_CALLS) {
+        printf("usage: fuzz <seed> <calls>   (1 <= calls <= %u)\n", FUZZ_MAX_CALLS);
+        return;
+    }
+    struct mica_mem_info before, after;
+    if (mica_mem_info(&before) != MICA_OK)
+        before.kernel_kib = 0;
+    uint64_t id;
+    long st = ns_spawn("fuzzer", &id);
+    if (st != MICA_OK) {
+        printf("fuzz: cannot start the fuzzer: %s\n", mica_status_name(st));
+        return;
+    }
+    struct fuzz_result r;
+    uint64_t start = mica_clock_ms();
+    while ((st = fuzz_run(seed, calls, &r)) == MICA_ENOENT &&
+           mica_clock_ms() - start < FUZZ_LOOKUP_MS)
+        mica_sleep_ms(20);
+    if (st != MICA_OK) {
+        printf("fuzz: %s\n", mica_status_name(st));
+        return;
+    }
+    printf("fuzz: seed=%llu calls=%llu ok=%llu errors=%llu\n", (unsigned long long)seed,
+           (unsigned long long)r.calls, (unsigned long long)r.ok,
+           (unsigned long long)r.errors);
+    /* The fuzzer exits after its report; once it is gone, everything it
+     * made must be back with the kernel. */
+    start = mica_clock_ms();
+    while (task_alive(id) && mica_clock_ms() - start < FUZZ_LOOKUP_MS)
+        mica_sleep_ms(10);
+    if (mica_mem_info(&after) == MICA_OK)
+        printf("fuzz: kernel held before=%llu after=%llu KiB\n",
+               (unsigned long long)before.kernel_kib,
+               (unsigned long long)after.kernel_kib);
+}

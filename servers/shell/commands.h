@@ -1,0 +1,11 @@
+/*
+ * Shell commands that live in files of their own; main.c's table names
+ * them. Each gets the rest of the line after the command word.
+ */
+#ifndef MICA_SHELL_COMMANDS_H
+#define MICA_SHELL_COMMANDS_H
+
+void cmd_crash(const char *args);
+void cmd_fuzz(const char *args);
+
+#endif
