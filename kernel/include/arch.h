@@ -94,8 +94,11 @@ void arch_switch(uint64_t *old_rsp, uint64_t new_rsp);
 /* FPU/SSE register state of a user thread: a 16-byte aligned area. */
 #define ARCH_FPU_AREA 512
 void arch_fpu_init(void *area);
-/* Saves the current state into `save` (if any), loads `load` (if any). */
+/* The thread owning `load` runs next (NULL: a kernel-only thread); its
+ * state is brought in on first use. `save` is the previous thread's area. */
 void arch_fpu_switch(void *save, const void *load);
+/* The thread owning `area` is gone: its state need not be saved. */
+void arch_fpu_forget(void *area);
 
 /* Top of guarded kernel stack number i (0 .. ARCH_MAX_KSTACKS-1). */
 #define ARCH_MAX_KSTACKS 64

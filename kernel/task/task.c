@@ -196,6 +196,7 @@ void task_kill(struct task *t)
         if (!th)
             continue;
         ipc_thread_gone(th);
+        arch_fpu_forget(th->fpu);
         if (th->state == THREAD_READY)
             sched_remove(th);
         th->state = THREAD_DEAD;

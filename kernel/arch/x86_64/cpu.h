@@ -18,6 +18,7 @@
 
 #define CR0_MP         (1ull << 1)
 #define CR0_EM         (1ull << 2)
+#define CR0_TS         (1ull << 3)
 #define CR0_WP         (1ull << 16)
 #define CR4_PGE        (1ull << 7)
 #define CR4_OSFXSR     (1ull << 9)

@@ -6,8 +6,12 @@
  * top, then the same struct trap_frame as an interrupt is built, so that
  * scheduling and fault handling see one kind of saved state.
  *
- * The way back is trap_return (iretq) — it restores every register, so a
- * syscall that blocks and resumes later needs nothing special.
+ * The way back restores every register from the frame (so a syscall that
+ * blocks and resumes later, or whose results IPC wrote into the frame,
+ * needs nothing special) and leaves with SYSRET, which is much cheaper than
+ * IRETQ. SYSRET with a non-canonical RCX faults in ring 0 on Intel CPUs
+ * with the user's stack already loaded (SDM Vol. 2B, SYSRET, "#GP(0)"), so
+ * a return address outside the user half takes the IRETQ path instead.
  */
 #define CPU_KERNEL_RSP 0
 #define CPU_USER_RSP   8
@@ -47,4 +51,31 @@ syscall_entry:
     movq %rsp, %rdi
     xorl %ebp, %ebp
     call syscall_dispatch
-    jmp trap_return
+
+    .global syscall_return
+syscall_return:
+    movq 17 * 8(%rsp), %rcx /* user rip */
+    movq $0x00007fffffffffff, %rax
+    cmpq %rax, %rcx
+    ja trap_return
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    addq $8, %rsp /* rcx: the user rip goes there below */
+    popq %rbx
+    popq %rax
+    addq $16, %rsp /* vector, error code */
+    movq (%rsp), %rcx     /* rip */
+    movq 16(%rsp), %r11   /* rflags */
+    movq 24(%rsp), %rsp   /* user stack; interrupts stay off until SYSRET */
+    swapgs
+    sysretq

@@ -88,6 +88,7 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
     arch_halt();
 }
 
+bool fpu_trap(void);
 extern char uaccess_copy_start[], uaccess_copy_end[], uaccess_fixup[];
 
 /* A fault inside the user-copy routine is the user's bad pointer, not a
@@ -105,6 +106,8 @@ static bool uaccess_fault(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector < 32) {
+        if (f->vector == 7 && (f->cs & 3) && fpu_trap())
+            return; /* #NM: lazy FPU switch (fpu.c) */
         if ((f->cs & 3) == 0) {
             if (uaccess_fault(f))
                 return;
