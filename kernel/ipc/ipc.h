@@ -38,6 +38,13 @@ void notification_signal(struct notification *n, uint64_t bits);
 int64_t notification_wait(struct thread *self, struct notification *n,
                           uint64_t timeout_ms);
 
+/* The fast path (fastpath.c): returns false, having changed nothing, when
+ * the general path must handle the call; true with *status when done. */
+bool ipc_fast_call(struct thread *self, struct endpoint *ep, uint64_t badge,
+                   uint64_t timeout_ms, int64_t *status);
+bool ipc_fast_reply_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms,
+                         int64_t *status);
+
 /* A thread is going away: take it off any queue and fail its partners. */
 void ipc_thread_gone(struct thread *t);
 /* A task died: endpoints it owns become dead. */

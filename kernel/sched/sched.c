@@ -80,11 +80,11 @@ static struct thread *pick_next(void)
     return t;
 }
 
-/* Switches to the next thread; `prev` has already been queued or blocked. */
-static void switch_away(void)
+/* Runs `next` in place of the current thread, which has already been
+ * queued or blocked. */
+static void run(struct thread *next)
 {
     struct thread *prev = current;
-    struct thread *next = pick_next();
     if (next == prev) {
         prev->state = THREAD_RUNNING;
         return;
@@ -99,6 +99,24 @@ static void switch_away(void)
         arch_set_kernel_stack(next->kstack_top);
     }
     arch_switch(&prev->saved_rsp, next->saved_rsp);
+}
+
+static void switch_away(void)
+{
+    run(pick_next());
+}
+
+bool sched_can_hand_off(const struct thread *to)
+{
+    return ready_mask < (2u << to->priority);
+}
+
+void sched_hand_off(struct thread *to)
+{
+    to->deadline_ms = 0;
+    to->waiting_on = NULL;
+    to->reason = BLOCK_NONE;
+    run(to);
 }
 
 void sched_block(void)

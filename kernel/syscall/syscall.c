@@ -70,6 +70,9 @@ static int64_t sys_send_or_call(struct trap_frame *f, struct thread *self, bool 
         return err;
     if (check_payload(f) != MICA_OK)
         return MICA_ERANGE;
+    int64_t status;
+    if (call && ipc_fast_call(self, ep, badge, ARG(6), &status))
+        return status;
     return ipc_send(self, ep, badge, call, ARG(6));
 }
 
@@ -113,6 +116,9 @@ static int64_t sys_reply_recv(struct trap_frame *f, struct thread *self)
         return err;
     if (check_payload(f) != MICA_OK)
         return MICA_ERANGE;
+    int64_t status;
+    if (ipc_fast_reply_recv(self, ep, ARG(6), &status))
+        return status;
     if (self->reply_to)
         ipc_reply(self);
     return ipc_recv(self, ep, ARG(6));
