@@ -171,7 +171,8 @@ void sched_tick(void)
 
 void sched_start(void)
 {
-    kprintf("mica: scheduler started\n");
+    kprintf("mica: scheduler started at_ms=%llu\n",
+            (unsigned long long)arch_ms_since_boot());
     switch_away();
     arch_idle_loop();
 }

@@ -235,7 +235,9 @@ static int64_t sys_irq_bind(struct trap_frame *f, struct thread *self);
 static int64_t sys_irq_ack(struct trap_frame *f, struct thread *self);
 static int64_t sys_system(struct trap_frame *f, struct thread *self);
 
-#define SPAWN_PRIORITY 4
+/* Priorities init may give (below its own, 6, and above idle, 0). */
+#define SPAWN_PRIORITY_DEFAULT 4
+#define SPAWN_PRIORITY_MAX     5
 
 static int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
 {
@@ -246,6 +248,9 @@ static int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
         return err;
     if (ARG(2) == 0 || ARG(2) >= sizeof(name))
         return MICA_ERANGE;
+    if (ARG(3) > SPAWN_PRIORITY_MAX)
+        return MICA_EINVAL;
+    unsigned priority = ARG(3) ? (unsigned)ARG(3) : SPAWN_PRIORITY_DEFAULT;
     if (arch_copy_from_user(name, ARG(1), ARG(2)) != 0)
         return MICA_EFAULT;
     name[ARG(2)] = '\0';
@@ -255,7 +260,7 @@ static int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
             continue;
         if (strcmp(name, "init") == 0)
             return MICA_EINVAL; /* the supervisor itself is not restartable */
-        struct task *t = task_spawn_module(m, SPAWN_PRIORITY);
+        struct task *t = task_spawn_module(m, priority);
         if (!t)
             return MICA_ENOMEM;
         syscall_grant_ns(t);

@@ -269,12 +269,18 @@ long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *sta
                     (uint64_t)(uintptr_t)stack_top, arg);
 }
 
-long mica_task_spawn(uint64_t sys, const char *name)
+long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority)
 {
     size_t n = 0;
     while (name[n])
         n++;
-    return syscall3(SYS_TASK_SPAWN, sys, (uint64_t)(uintptr_t)name, n);
+    struct regs r = {{sys, (uint64_t)(uintptr_t)name, n, priority}};
+    return mica_syscall(SYS_TASK_SPAWN, &r, 0);
+}
+
+long mica_task_spawn(uint64_t sys, const char *name)
+{
+    return mica_task_spawn_at(sys, name, 0);
 }
 
 long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits)

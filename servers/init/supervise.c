@@ -12,7 +12,11 @@
  * `mica: server name=<n> state=down reason="..."`.
  *
  * Policy, not mechanism: which modules start at boot (all but the ones
- * whose command line says "ondemand"), the back-off and the limit live here.
+ * whose command line says "ondemand"), their priorities, the back-off and
+ * the limit live here. Servers run at SERVER_PRIORITY; the shell and the
+ * on-demand programs one below, so that at boot the servers they depend on
+ * finish starting before the shell looks them up (no retry sleeps), and a
+ * busy program never starves a server.
  */
 #include "supervise.h"
 
@@ -23,11 +27,13 @@
 
 #include "protocol.h"
 
-#define MAX_SUPERVISED 16
-#define MAX_RESTARTS   3
-#define WINDOW_MS      60000
-#define BACKOFF_MS     100
-#define DEATH_BIT      1
+#define MAX_SUPERVISED  16
+#define MAX_RESTARTS    3
+#define WINDOW_MS       60000
+#define BACKOFF_MS      100
+#define DEATH_BIT       1
+#define SERVER_PRIORITY 4
+#define CLIENT_PRIORITY 3
 
 struct supervised {
     char name[NS_NAME_MAX];
@@ -72,7 +78,8 @@ static bool alive(uint64_t id)
 /* Starts a module and watches it; returns its id or an error. */
 static long start(const char *name)
 {
-    long id = mica_task_spawn(INIT_HANDLE_SYSTEM, name);
+    unsigned prio = strcmp(name, "shell") == 0 ? CLIENT_PRIORITY : SERVER_PRIORITY;
+    long id = mica_task_spawn_at(INIT_HANDLE_SYSTEM, name, prio);
     if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf,
                                   DEATH_BIT) != MICA_OK)
         log_line("mica: init: cannot watch a server; it will not be restarted\n");
@@ -168,6 +175,6 @@ long supervise_spawn_ondemand(const char *name)
 {
     for (unsigned i = 0; i < ondemand_count; i++)
         if (strcmp(ondemand[i], name) == 0)
-            return mica_task_spawn(INIT_HANDLE_SYSTEM, name);
+            return mica_task_spawn_at(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY);
     return MICA_ERIGHTS;
 }

@@ -19,7 +19,7 @@
 #define PIT_CH2          0x42
 #define PIT_CMD          0x43
 #define PIT_GATE_PORT    0x61
-#define CALIBRATE_MS     2u
+#define CALIBRATE_MS     1u
 #define CALIBRATE_ROUNDS 3
 #define TICK_HZ          100u
 

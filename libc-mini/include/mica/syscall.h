@@ -88,6 +88,8 @@ long mica_ram_info(uint64_t ram, struct mica_ram_info *out);
  * of that name again (returns the new task's id), and be signalled with
  * `bits` on ntf when task `id` dies. */
 long mica_task_spawn(uint64_t sys, const char *name);
+/* The same at a priority (1..5; 0 = the default, 4). */
+long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority);
 long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits);
 long mica_module_info(uint64_t sys, uint32_t index, struct mica_module_info *out);
 
