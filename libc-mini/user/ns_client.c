@@ -90,3 +90,13 @@ long ns_spawn(const char *name, uint64_t *id)
         *id = reply.w[1];
     return st;
 }
+
+long ns_boot_ms(uint64_t *ms)
+{
+    struct mica_msg req = {MICA_INFO(NS_BOOT_MS, 0), {0}};
+    struct mica_msg reply;
+    long st = ns_call(&req, &reply);
+    if (st == MICA_OK)
+        *ms = reply.w[1];
+    return st;
+}

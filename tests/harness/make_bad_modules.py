@@ -13,8 +13,8 @@ Writes into OUTDIR:
 
 good.elf has one PT_LOAD R+X segment at 0x400000 (file offset 0x1000)
 holding a few instructions that tell init's name service the task is up
-(NS_READY, so that boot completes with it), then 'pause; jmp .-2'; e_entry
-points at them.  Output is deterministic.
+(NS_READY, so that boot completes with it), then park it for good in a wait
+on a notification of its own; e_entry points at them.  Output is deterministic.
 """
 
 import os
@@ -35,7 +35,9 @@ PT_NULL, PT_LOAD = 0, 1
 PF_X, PF_W, PF_R = 1, 2, 4
 
 # SYS_CALL (5) on handle 1 (init's name service) with label NS_READY
-# (0x104), all words 0, no timeout (r12 = -1); then pause; jmp to the pause.
+# (0x104), all words 0, no timeout (r12 = -1); then it parks for good in a
+# wait on a notification of its own (NOTIFY_CREATE = 11, NOTIFY_WAIT = 9),
+# using no CPU: a spinning task would starve lower-priority ones.
 # Numbers from include/mica/abi.h and libc-mini/include/mica/ns.h.
 CODE = bytes.fromhex(
     "b805000000"      # mov eax, 5          SYS_CALL
@@ -47,8 +49,12 @@ CODE = bytes.fromhex(
     "4531c9"          # xor r9d, r9d
     "49c7c4ffffffff"  # mov r12, -1         MICA_WAIT_FOREVER
     "0f05"            # syscall
-    "f390"            # pause
-    "ebfc")           # jmp back to the pause
+    "b80b000000"      # mov eax, 11         SYS_NOTIFY_CREATE
+    "0f05"            # syscall             -> rax = handle
+    "4889c7"          # mov rdi, rax
+    "b809000000"      # park: mov eax, 9    SYS_NOTIFY_WAIT (r12 still -1)
+    "0f05"            # syscall
+    "ebf7")           # jmp park           # jmp back to the pause
 CODE_OFFSET = 0x1000
 BASE = 0x400000
 KERNEL_HALF = 0xFFFFFFFF80000000

@@ -346,7 +346,7 @@ class BadModulesTest(unittest.TestCase):
         self.assertTrue(f["p_vaddr"] <= f["e_entry"] < f["p_vaddr"] + f["p_memsz"])
         code = self.good[f["p_offset"]:f["p_offset"] + f["p_filesz"]]
         self.assertEqual(code, mbm.CODE)
-        self.assertEqual(code[-4:], bytes.fromhex("f390ebfc"))
+        self.assertEqual(code[-2:], bytes.fromhex("ebf7"))  # jmp back to the wait
         self.assertEqual(f["p_offset"] + f["p_filesz"], len(self.good))
 
     def test_each_bad_differs_as_intended(self):

@@ -24,6 +24,8 @@
  *                endpoint, like the shell; NS_REGISTER implies it). init
  *                prints `mica: server name=<task> state=up` for each boot
  *                task once, and `mica: ready boot_ms=<n>` when all are up.
+ *   NS_BOOT_MS   no fields. Reply w[1] = the boot_ms of that `mica: ready`
+ *                line (for the benchmarks), MICA_EAGAIN before it.
  * Anything else, or a field out of range, gets MICA_EINVAL (MICA_ENOSYS for
  * an unknown label); a handle attached where none is expected is closed.
  */
@@ -41,6 +43,7 @@ enum ns_label {
     NS_SYSTEM = 0x103,
     NS_READY = 0x104,
     NS_SPAWN = 0x105,
+    NS_BOOT_MS = 0x106,
 };
 
 /* A name is 1..31 characters of [a-z0-9_.-] plus the NUL: it appears in
@@ -65,5 +68,7 @@ long ns_system(uint32_t op);
 long ns_ready(void);
 /* Starts an on-demand module; its task id in *id (may be NULL). */
 long ns_spawn(const char *name, uint64_t *id);
+/* The boot_ms init printed in `mica: ready` (MICA_EAGAIN before it). */
+long ns_boot_ms(uint64_t *ms);
 
 #endif
