@@ -168,6 +168,8 @@ static const struct command commands[] = {
     {"halt", "power the machine off", cmd_halt},
     {"crash", "crash <server>: make a server fault on purpose", cmd_crash},
     {"fuzz", "fuzz <seed> <calls>: hostile syscalls from a fresh task", cmd_fuzz},
+    {"bench", "run the benchmarks", cmd_bench},
+    {"tests", "run the in-guest test suite", cmd_tests},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -90,9 +90,16 @@ const char *kt_status_name(long status)
     return n[0] == '?' ? "not a status" : n;
 }
 
+static long (*writer)(const char *s, size_t n) = mica_debug_write;
+
+void ktest_set_writer(long (*write)(const char *s, size_t n))
+{
+    writer = write ? write : mica_debug_write;
+}
+
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* One whole line per debug_write, so lines of other tasks cannot split it. */
+/* One whole line per write, so lines of other tasks cannot split it. */
 static void say(const char *fmt, ...)
 {
     char line[KT_LINE_MAX + 2];
@@ -105,7 +112,7 @@ static void say(const char *fmt, ...)
     if (n >= KT_LINE_MAX)
         n = KT_LINE_MAX - 1;
     line[n++] = '\n';
-    mica_debug_write(line, (size_t)n);
+    writer(line, (size_t)n);
 }
 
 /* ---- Raw system calls. */

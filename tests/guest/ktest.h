@@ -28,6 +28,7 @@
 
 #include <mica/abi.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define KTEST_F_LAST 1u /* runs after all others (it uses up a resource) */
@@ -55,6 +56,10 @@ struct ktest {
 /* Runs every registered test and prints the report; returns the number of
  * failures. */
 unsigned ktest_run_all(void);
+
+/* Where the report lines go: mica_debug_write (the kernel log, serial
+ * only) unless told otherwise, e.g. console_write (serial and screen). */
+void ktest_set_writer(long (*write)(const char *s, size_t n));
 
 /* ---- Outcome of the running test. */
 

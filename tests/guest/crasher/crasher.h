@@ -1,11 +1,19 @@
 /*
  * The crasher's protocol (tests/guest/crasher): a helper task that the
  * fault tests make crash on purpose, since a faulting thread takes its
- * whole task down. The same ELF boots several times under different module
- * names (crasher-pf, crasher-ud, ...), one crash each; each registers an
- * endpoint under its own name and waits for one message:
+ * whole task down. It registers an endpoint under its own task name and
+ * waits for one message:
  *   CRASH_GO  w[0] = enum crash_kind. No reply: the task faults.
  * Anything else is ignored.
+ *
+ * One ELF, two ways to run it:
+ *   - the test ISO (mica-tests) boots it once per kind under the module
+ *     names crasher-<kind> (tests/guest/modules.cfg); init supervises
+ *     those, so the kernel says action=restarted and init starts a new one;
+ *   - every ISO also has it as the on-demand module "crasher"; the test
+ *     runner started by the shell's `tests` starts one per fault test with
+ *     NS_SPAWN, and the kernel says action=killed (nobody restarts it).
+ * The kind always comes in the message, never from the name.
  */
 #ifndef MICA_TESTS_CRASHER_H
 #define MICA_TESTS_CRASHER_H
@@ -17,6 +25,13 @@ enum crash_kind {
     CRASH_UD2 = 2,        /* #UD, vector 6 */
     CRASH_DIVIDE = 3,     /* #DE, vector 0 */
     CRASH_HLT = 4,        /* #GP, vector 13: hlt needs CPL 0 */
+    CRASH_WRITE_RO = 5,   /* #PF, vector 14: write to a page mapped without write */
+    CRASH_EXEC_DATA = 6,  /* #PF, vector 14: jump into a data page (NX) */
+    CRASH_IO = 7,         /* #GP, vector 13: out without an I/O capability */
+    CRASH_STACK = 8,      /* #PF, vector 14: stack overflow into the guard page */
 };
+
+/* Where CRASH_WRITE_RO asks the memory server for a read-only page. */
+#define CRASH_RO_VA 0x00000b0000000000ull
 
 #endif

@@ -5,12 +5,28 @@
  * CRASH_GO and faults in the way requested. The kernel must report the
  * fault and kill only this task.
  */
+#include <mica/memory.h>
 #include <mica/ns.h>
 #include <mica/syscall.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "crasher.h"
+
+/* Code for CRASH_EXEC_DATA: `ret`, in .data, which is never executable. */
+static uint8_t data_code[16] = {0xc3};
+
+/* Each frame holds a page the compiler cannot drop; the recursion cannot
+ * become a loop because the buffer is used after the call. */
+static uint64_t recurse(uint64_t depth)
+{
+    volatile uint8_t frame[4096];
+    if (depth > (1ull << 40)) /* never: 64 KiB of stack end long before */
+        return 0;
+    frame[0] = (uint8_t)depth;
+    frame[4095] = (uint8_t)depth;
+    return recurse(depth + 1) + frame[0] + frame[4095];
+}
 
 static void crash(uint64_t kind)
 {
@@ -31,6 +47,25 @@ static void crash(uint64_t kind)
     }
     case CRASH_HLT:
         __asm__ volatile("hlt");
+        break;
+    case CRASH_WRITE_RO: {
+        /* Mapped without MICA_MAP_WRITE: reading works, writing faults. */
+        if (mem_alloc(CRASH_RO_VA, 1, 0) != MICA_OK)
+            mica_exit(2);
+        volatile uint64_t *ro = (volatile uint64_t *)(uintptr_t)CRASH_RO_VA;
+        if (ro[1] != 0)
+            mica_exit(3);
+        ro[0] = 1;
+        break;
+    }
+    case CRASH_EXEC_DATA:
+        ((void (*)(void))(uintptr_t)data_code)();
+        break;
+    case CRASH_IO:
+        __asm__ volatile("outb %%al, $0x80" : : "a"(0));
+        break;
+    case CRASH_STACK:
+        recurse(zero);
         break;
     }
 }

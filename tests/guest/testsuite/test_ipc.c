@@ -307,6 +307,74 @@ KTEST(ipc, nonblocking_eagain)
     KT_STATUS(kt_call(ep, &m, &rep, MICA_NO_WAIT), MICA_EAGAIN);
 }
 
+/* Senders waiting on one endpoint are served in the order they came. */
+struct queued_sender {
+    uint64_t ep, word;
+    long status;
+};
+
+static void send_word(void *arg)
+{
+    struct queued_sender *q = arg;
+    struct mica_msg m = {MICA_INFO(1, 0), {q->word}};
+    q->status = kt_send(q->ep, &m, WAIT_MS);
+}
+
+KTEST(ipc, senders_served_in_order)
+{
+    uint64_t ep = kt_endpoint();
+    struct queued_sender a = {ep, 0xa, 1}, b = {ep, 0xb, 1}, c = {ep, 0xc, 1};
+    int ja = kt_spawn(send_word, &a);
+    mica_sleep_ms(20);
+    int jb = kt_spawn(send_word, &b);
+    mica_sleep_ms(20);
+    int jc = kt_spawn(send_word, &c);
+    mica_sleep_ms(20);
+    uint64_t order[3] = {0};
+    for (unsigned i = 0; i < 3; i++) {
+        struct mica_msg m;
+        KT_OK(kt_recv(ep, &m, NULL, WAIT_MS));
+        order[i] = m.w[0];
+    }
+    KT_ASSERT(kt_join(ja, WAIT_MS));
+    KT_ASSERT(kt_join(jb, WAIT_MS));
+    KT_ASSERT(kt_join(jc, WAIT_MS));
+    KT_EQ(order[0], 0xa);
+    KT_EQ(order[1], 0xb);
+    KT_EQ(order[2], 0xc);
+}
+
+struct picky_server {
+    uint64_t ep;
+    long bad_reply, good_reply;
+};
+
+/* Replies once with a payload over the limit (refused: the caller keeps
+ * waiting), then properly. */
+static void reply_twice(void *arg)
+{
+    struct picky_server *p = arg;
+    struct mica_msg m;
+    KT_OK(kt_recv(p->ep, &m, NULL, WAIT_MS));
+    struct mica_msg bad = {MICA_INFO(66, MICA_IPC_PAYLOAD_MAX + 1), {6}};
+    struct mica_msg good = {MICA_INFO(67, 0), {7}};
+    p->bad_reply = mica_reply(&bad);
+    p->good_reply = mica_reply(&good);
+}
+
+KTEST(ipc, oversized_reply_refused_caller_waits)
+{
+    struct picky_server p = {.ep = kt_endpoint(), .bad_reply = 1, .good_reply = 1};
+    int job = kt_spawn(reply_twice, &p);
+    struct mica_msg req = {MICA_INFO(1, 0), {0}}, rep = {0};
+    KT_OK(kt_call(p.ep, &req, &rep, WAIT_MS));
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    KT_STATUS(p.bad_reply, MICA_ERANGE);
+    KT_OK(p.good_reply);
+    KT_EQ(MICA_INFO_LABEL(rep.info), 67);
+    KT_EQ(rep.w[0], 7);
+}
+
 /* ---- Handle transfer. */
 
 struct passer {

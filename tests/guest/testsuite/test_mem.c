@@ -102,3 +102,131 @@ KTEST(mem, lazy_overlap_busy)
     KT_STATUS(mem_lazy(RANGE(6) + 2 * PAGE, 4, MICA_MAP_WRITE), MICA_EBUSY);
     KT_STATUS(mem_lazy(RANGE(7), 1, MICA_MAP_WRITE | MICA_MAP_EXEC), MICA_EINVAL);
 }
+
+/* Pages asked for without MICA_MAP_WRITE read as zeros; that writing them
+ * faults is fault.write_to_readonly_killed (in a crasher). */
+KTEST(mem, readonly_alloc_readable)
+{
+    volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)RANGE(8);
+    struct mem_stats before, during;
+    KT_OK(mem_stats(&before));
+    KT_OK(mem_alloc(RANGE(8), 2, 0));
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < 2 * PAGE / 8; i++)
+        sum |= p[i];
+    long st = mem_stats(&during);
+    KT_EQ(mem_free(RANGE(8), 2), 2);
+    KT_EQ(sum, 0);
+    KT_OK(st);
+    KT_EQ(during.own_frames, before.own_frames + 2);
+}
+
+/* Freeing part of a range frees just those pages; the rest stays usable
+ * until freed in turn. */
+KTEST(mem, partial_free)
+{
+    volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)RANGE(9);
+    KT_OK(mem_alloc(RANGE(9), 4, MICA_MAP_WRITE));
+    p[0] = 1;
+    p[3 * PAGE / 8] = 4;
+    KT_EQ(mem_free(RANGE(9) + PAGE, 2), 2);
+    uint64_t first = p[0], last = p[3 * PAGE / 8];
+    long again = mem_alloc(RANGE(9) + PAGE, 2, MICA_MAP_WRITE);
+    uint64_t fresh = p[PAGE / 8];
+    KT_EQ(mem_free(RANGE(9), 4), again == MICA_OK ? 4 : 2);
+    KT_EQ(first, 1);
+    KT_EQ(last, 4);
+    KT_OK(again);
+    KT_EQ(fresh, 0);
+}
+
+/* A freed range can be allocated again, and its pages come back zeroed
+ * (no data of an earlier owner survives). */
+KTEST(mem, realloc_zeroed)
+{
+    volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)RANGE(10);
+    KT_OK(mem_alloc(RANGE(10), 1, MICA_MAP_WRITE));
+    for (unsigned i = 0; i < PAGE / 8; i++)
+        p[i] = ~0ull;
+    KT_EQ(mem_free(RANGE(10), 1), 1);
+    KT_OK(mem_alloc(RANGE(10), 1, MICA_MAP_WRITE));
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < PAGE / 8; i++)
+        sum |= p[i];
+    KT_EQ(mem_free(RANGE(10), 1), 1);
+    KT_EQ(sum, 0);
+}
+
+/* The server's count of our frames agrees with MEM_TASK_USE. */
+KTEST(mem, task_use_matches_stats)
+{
+    struct mem_stats st;
+    uint64_t frames = 0;
+    KT_OK(mem_alloc(RANGE(11), 3, MICA_MAP_WRITE));
+    long a = mem_stats(&st);
+    long b = mem_task_use((uint32_t)mica_self_id(), &frames);
+    KT_EQ(mem_free(RANGE(11), 3), 3);
+    KT_OK(a);
+    KT_OK(b);
+    KT_EQ(frames, st.own_frames);
+    KT_CMP(st.total_frames, >=, st.free_frames + st.own_frames);
+}
+
+/* Exhaustion: allocate in chunks until the server refuses. The refusal is
+ * an error (MICA_ENOMEM), the task lives on, and once everything is freed
+ * the free count is back where it started. */
+#define EXHAUST_BASE  0x0000090000000000ull /* 9 TiB: a range of its own */
+#define EXHAUST_CHUNK 512ull                /* pages: 2 MiB */
+
+KTEST(mem, exhaustion_refused_and_recovered)
+{
+    struct mem_stats before, after;
+    KT_OK(mem_stats(&before));
+    uint64_t max_chunks = before.total_frames / EXHAUST_CHUNK + 2, chunks = 0;
+    long st = MICA_OK;
+    while (chunks < max_chunks) {
+        st = mem_alloc(EXHAUST_BASE + chunks * EXHAUST_CHUNK * PAGE, EXHAUST_CHUNK,
+                       MICA_MAP_WRITE);
+        if (st != MICA_OK)
+            break;
+        chunks++;
+    }
+    /* What is left is less than a chunk: single pages still fit. */
+    uint64_t singles = 0;
+    uint64_t tail = EXHAUST_BASE + chunks * EXHAUST_CHUNK * PAGE;
+    long one = MICA_OK;
+    while (singles < EXHAUST_CHUNK &&
+           (one = mem_alloc(tail + singles * PAGE, 1, MICA_MAP_WRITE)) == MICA_OK)
+        singles++;
+    struct mem_stats empty;
+    long st_empty = mem_stats(&empty);
+    long freed = 0;
+    for (uint64_t c = 0; c <= chunks; c++) {
+        long f = mem_free(EXHAUST_BASE + c * EXHAUST_CHUNK * PAGE, EXHAUST_CHUNK);
+        if (f > 0)
+            freed += f;
+    }
+    KT_OK(mem_stats(&after));
+    KT_STATUS(st, MICA_ENOMEM);
+    KT_STATUS(one, MICA_ENOMEM);
+    KT_CMP(chunks, >, 0);
+    KT_OK(st_empty);
+    KT_EQ(empty.free_frames, 0);
+    KT_EQ(freed, (long)(chunks * EXHAUST_CHUNK + singles));
+    KT_EQ(after.free_frames, before.free_frames);
+    KT_EQ(after.own_frames, before.own_frames);
+}
+
+/* Lazy regions may not overlap at either end, inside or around another;
+ * touching ones are fine. */
+KTEST(mem, lazy_overlaps_refused)
+{
+    uint64_t base = RANGE(12) + 16 * PAGE;
+    KT_OK(mem_lazy(base, 8, MICA_MAP_WRITE));
+    KT_STATUS(mem_lazy(base - 2 * PAGE, 4, MICA_MAP_WRITE), MICA_EBUSY); /* start */
+    KT_STATUS(mem_lazy(base + 6 * PAGE, 4, MICA_MAP_WRITE), MICA_EBUSY); /* end */
+    KT_STATUS(mem_lazy(base + 2 * PAGE, 2, MICA_MAP_WRITE), MICA_EBUSY); /* inside */
+    KT_STATUS(mem_lazy(base - PAGE, 10, MICA_MAP_WRITE), MICA_EBUSY);    /* around */
+    KT_STATUS(mem_lazy(base, 8, MICA_MAP_WRITE), MICA_EBUSY);            /* same */
+    KT_STATUS(mem_lazy(base + 8 * PAGE, 0, MICA_MAP_WRITE), MICA_EINVAL);
+}

@@ -185,3 +185,77 @@ KTEST(thread, sse_state_separate)
     KT_EQ(out.mxcsr, in.mxcsr);
     KT_EQ(other.out.mxcsr, other.in.mxcsr);
 }
+
+/* ---- x87 state: the eight stack registers and the control word. As for
+ * SSE, one asm block loads them, yields, and stores them back. */
+
+struct x87_state {
+    double in[8], out[8];
+    uint16_t cw_in, cw_out;
+};
+
+static void x87_hold(struct x87_state *s, unsigned rounds)
+{
+    uint64_t n = rounds;
+    uint16_t saved;
+    __asm__ volatile("fnstcw %[saved]\n\t"
+                     "fldcw %[cw_in]\n\t"
+                     "fldl 0(%[in])\n\t"
+                     "fldl 8(%[in])\n\t"
+                     "fldl 16(%[in])\n\t"
+                     "fldl 24(%[in])\n\t"
+                     "fldl 32(%[in])\n\t"
+                     "fldl 40(%[in])\n\t"
+                     "fldl 48(%[in])\n\t"
+                     "fldl 56(%[in])\n\t"
+                     "1:\n\t"
+                     "mov %[yield], %%eax\n\t"
+                     "syscall\n\t"
+                     "dec %[n]\n\t"
+                     "jnz 1b\n\t"
+                     "fnstcw %[cw_out]\n\t"
+                     "fstpl 56(%[out])\n\t"
+                     "fstpl 48(%[out])\n\t"
+                     "fstpl 40(%[out])\n\t"
+                     "fstpl 32(%[out])\n\t"
+                     "fstpl 24(%[out])\n\t"
+                     "fstpl 16(%[out])\n\t"
+                     "fstpl 8(%[out])\n\t"
+                     "fstpl 0(%[out])\n\t"
+                     "fldcw %[saved]"
+                     : [n] "+r"(n), [cw_out] "=m"(s->cw_out), [saved] "=m"(saved)
+                     : [in] "r"(s->in), [out] "r"(s->out), [cw_in] "m"(s->cw_in),
+                       [yield] "i"(SYS_YIELD)
+                     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "st",
+                       "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)",
+                       "memory", "cc");
+}
+
+static void x87_fill(struct x87_state *s, double seed, uint16_t cw)
+{
+    for (unsigned i = 0; i < 8; i++)
+        s->in[i] = seed * (i + 1) + 0.25;
+    s->cw_in = cw;
+}
+
+static void x87_other(void *arg)
+{
+    x87_hold(arg, 300);
+}
+
+/* 0x037f is the reset control word; 0x0c7f also rounds toward zero. */
+KTEST(thread, x87_state_separate)
+{
+    static struct x87_state mine, other;
+    x87_fill(&mine, 3.5, 0x037f);
+    x87_fill(&other, -7.125, 0x0c7f);
+    int job = kt_spawn(x87_other, &other);
+    x87_hold(&mine, 300);
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    for (unsigned i = 0; i < 8; i++) {
+        KT_ASSERT(mine.out[i] == mine.in[i]);
+        KT_ASSERT(other.out[i] == other.in[i]);
+    }
+    KT_EQ(mine.cw_out, 0x037f);
+    KT_EQ(other.cw_out, 0x0c7f);
+}

@@ -1,0 +1,21 @@
+# The in-guest test programs as on-demand boot modules of every ISO
+# (included from servers/CMakeLists.txt, because the ISO rules take the
+# module list when cmake/Iso.cmake is included, before tests/):
+#   testsuite  the test runner (tests/guest/ktest.h); the shell's `tests`
+#              starts it, and the test ISO boots it as testsuite-boot
+#   crasher    faults on request for the fault suite (crasher/crasher.h)
+# GUEST_SUITES names the suites; suite <s> is testsuite/test_<s>.c, and
+# tests/guest/CMakeLists.txt gives each one a CTest test.
+
+set(GUEST_SUITES ipc syscall mem thread ns fault cap notify uptr sched)
+set_property(GLOBAL PROPERTY MICA_GUEST_SUITES ${GUEST_SUITES})
+
+set(guest_dir ${CMAKE_CURRENT_LIST_DIR})
+set(guest_sources ${guest_dir}/ktest.c ${guest_dir}/testsuite/main.c)
+foreach(suite IN LISTS GUEST_SUITES)
+    list(APPEND guest_sources ${guest_dir}/testsuite/test_${suite}.c)
+endforeach()
+
+mica_add_server(testsuite ONDEMAND SOURCES ${guest_sources})
+target_include_directories(testsuite PRIVATE ${guest_dir})
+mica_add_server(crasher ONDEMAND SOURCES ${guest_dir}/crasher/main.c)
