@@ -1,6 +1,6 @@
 # The one place that holds Mica's compiler flags and build rules.
 #
-#   mica_freestanding(<target> KERNEL|KERNEL_UBSAN|USER)  flag block per kind
+#   mica_freestanding(<target> KERNEL|KERNEL_UBSAN|USER|USER_FPU)  flags per kind
 #   mica_add_server(<name> SOURCES ...)      a user-space server, one ELF module
 #   mica_add_test_program(<name> SOURCES ...) the same, for test ISOs only
 #   mica_add_host_test(<name> SOURCES ...)   a host unit test under ASan/UBSan
@@ -23,7 +23,12 @@ set(MICA_FREESTANDING_FLAGS
 # state, so user state needs no save on kernel entry.
 set(MICA_KERNEL_FLAGS -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2
     -mno-avx -msoft-float -fstack-protector-strong)
-set(MICA_USER_FLAGS -mcmodel=small)
+# Servers and libc-mini are integer-only: they never touch FPU/SSE state,
+# so with the kernel's lazy FPU switching an IPC between them moves no FPU
+# registers at all. A program that computes with floating point or SIMD
+# asks for it (mica_add_server ... FPU) and gets the registers on first use.
+set(MICA_USER_FLAGS -mcmodel=small -mno-mmx -mno-sse -mno-sse2 -mno-avx)
+set(MICA_USER_FPU_FLAGS -mcmodel=small)
 
 set(MICA_LINK_FLAGS --target=${MICA_TARGET_TRIPLE} -nostdlib -static -fuse-ld=lld
     -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
@@ -39,8 +44,11 @@ function(mica_freestanding target kind)
         endif()
     elseif(kind STREQUAL "USER")
         target_compile_options(${target} PRIVATE ${MICA_USER_FLAGS})
+    elseif(kind STREQUAL "USER_FPU")
+        target_compile_options(${target} PRIVATE ${MICA_USER_FPU_FLAGS})
     else()
-        message(FATAL_ERROR "mica_freestanding: kind must be KERNEL, KERNEL_UBSAN or USER")
+        message(FATAL_ERROR
+            "mica_freestanding: kind must be KERNEL, KERNEL_UBSAN, USER or USER_FPU")
     endif()
     target_include_directories(${target} PRIVATE
         ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/libc-mini/include)
@@ -53,21 +61,27 @@ function(mica_link_elf target script)
 endfunction()
 
 # The build of one user-space program: <name>.elf against libc-mini.
-function(mica_user_program name)
+# mica_user_program(<name> USER|USER_FPU <sources...>)
+function(mica_user_program name kind)
     add_executable(${name} ${ARGN})
-    mica_freestanding(${name} USER)
+    mica_freestanding(${name} ${kind})
     target_link_libraries(${name} PRIVATE mica-libc-user)
     mica_link_elf(${name} ${PROJECT_SOURCE_DIR}/libc-mini/user.ld)
 endfunction()
 
-# mica_add_server(<name> [ONDEMAND] SOURCES <files...>)
+# mica_add_server(<name> [ONDEMAND] [FPU] SOURCES <files...>)
 # Builds servers/<name> as <name>.elf against libc-mini and records it as a
 # boot module; the ISO rules stage every recorded module.
 # With ONDEMAND, its module2 line says "ondemand": init does not start it
 # at boot but on request (NS_SPAWN), e.g. the fuzzer.
+# With FPU, it may use floating point and SIMD (see MICA_USER_FLAGS).
 function(mica_add_server name)
-    cmake_parse_arguments(ARG "ONDEMAND" "" "SOURCES" ${ARGN})
-    mica_user_program(${name} ${ARG_SOURCES})
+    cmake_parse_arguments(ARG "ONDEMAND;FPU" "" "SOURCES" ${ARGN})
+    if(ARG_FPU)
+        mica_user_program(${name} USER_FPU ${ARG_SOURCES})
+    else()
+        mica_user_program(${name} USER ${ARG_SOURCES})
+    endif()
     if(ARG_ONDEMAND)
         set_property(GLOBAL APPEND PROPERTY MICA_SERVERS "${name}:ondemand")
     else()
@@ -80,7 +94,7 @@ endfunction()
 # stage it themselves (mica_add_iso EXTRA_DIR/EXTRA_CFG).
 function(mica_add_test_program name)
     cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
-    mica_user_program(${name} ${ARG_SOURCES})
+    mica_user_program(${name} USER_FPU ${ARG_SOURCES})
 endfunction()
 
 # Host code: the project's pure modules compiled for the build machine.

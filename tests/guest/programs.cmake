@@ -16,6 +16,6 @@ foreach(suite IN LISTS GUEST_SUITES)
     list(APPEND guest_sources ${guest_dir}/testsuite/test_${suite}.c)
 endforeach()
 
-mica_add_server(testsuite ONDEMAND SOURCES ${guest_sources})
+mica_add_server(testsuite ONDEMAND FPU SOURCES ${guest_sources})
 target_include_directories(testsuite PRIVATE ${guest_dir})
 mica_add_server(crasher ONDEMAND SOURCES ${guest_dir}/crasher/main.c)
