@@ -507,6 +507,12 @@ static bool ask_pager(struct thread *self, uint64_t rip, uint64_t addr, uint64_t
     return st == MICA_OK && self->fault_result == 0;
 }
 
+bool task_resolve_fault(uint64_t addr, uint64_t error, uint64_t rip)
+{
+    struct thread *self = thread_current();
+    return self->task && ask_pager(self, rip, addr, error);
+}
+
 void task_fault(unsigned vector, uint64_t rip, uint64_t addr, uint64_t error)
 {
     struct thread *self = thread_current();

@@ -33,5 +33,8 @@ void irq_fire(unsigned line);
  * returns if the pager resolved it; otherwise the fault is reported, the
  * task killed, and this never returns. */
 void task_fault(unsigned vector, uint64_t rip, uint64_t addr, uint64_t error);
+/* The kernel's copy to or from user memory hit an unmapped page: asks the
+ * current task's pager, as for the task's own fault; true when mapped. */
+bool task_resolve_fault(uint64_t addr, uint64_t error, uint64_t rip);
 
 #endif

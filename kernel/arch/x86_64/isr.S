@@ -43,7 +43,12 @@ isr_common:
     jz 1f
     swapgs
 1:  cld
-    movq %rsp, %rdi
+    /* The interrupted code may have been a user copy with SMAP opened
+     * (AC set); the handler runs with it closed. IRETQ restores AC. */
+    testb $1, smap_enabled(%rip)
+    jz 3f
+    clac
+3:  movq %rsp, %rdi
     /* Frame pointer chain ends here for backtraces: link the interrupted
      * frame so a panic shows where the trap came from. */
     pushq 17 * 8(%rsp)        /* interrupted rip */

@@ -99,6 +99,10 @@ static bool uaccess_fault(struct trap_frame *f)
         return false;
     if (f->rip < (uint64_t)uaccess_copy_start || f->rip > (uint64_t)uaccess_copy_end)
         return false;
+    /* A page the task's pager backs lazily: let the pager map it, as if
+     * the task itself had touched it (U bit set), then redo the copy. */
+    if (f->vector == 14 && task_resolve_fault(read_cr2(), f->error | 4, f->rip))
+        return true;
     f->rip = (uint64_t)uaccess_fixup;
     return true;
 }
