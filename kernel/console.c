@@ -13,9 +13,16 @@
 static struct screen screen;
 static int screen_ready;
 
-void console_attach_screen(const struct mb2_framebuffer *fb)
+/* The boot page tables map the first 4 GiB of physical memory; a
+ * framebuffer above that can only be drawn once the final tables map it
+ * (kmain calls this again after arch_paging_init). */
+#define BOOT_MAPPED_TOP (1ull << 32)
+
+void console_attach_screen(const struct mb2_framebuffer *fb, bool all_mapped)
 {
-    if (!fb->present)
+    if (!fb->present || screen_ready)
+        return;
+    if (!all_mapped && fb->addr + (uint64_t)fb->pitch * fb->height > BOOT_MAPPED_TOP)
         return;
     volatile void *base = phys_to_virt(fb->addr);
     int rc = -1;

@@ -104,13 +104,14 @@ void kmain(uint64_t info_phys)
 {
     stack_guard_init(arch_entropy());
     parse_boot_info();
-    console_attach_screen(&boot_info.fb);
+    console_attach_screen(&boot_info.fb, false);
     print_boot_line();
     options_parse(boot_info.cmdline);
 
     uint64_t ram_top = mem_init(&boot_info);
     arch_cpu_init();
     arch_paging_init(mem_frames(), physmap_top(ram_top));
+    console_attach_screen(&boot_info.fb, true); /* if it lies above 4 GiB */
     arch_timer_init();
     arch_acpi_init(boot_info.rsdp, boot_info.rsdp_len);
     modules_check(&boot_info);

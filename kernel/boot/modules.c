@@ -1,20 +1,23 @@
 /*
  * Boot modules: checks every Multiboot2 module that GRUB loaded and reports
- * each one on the serial contract (SPEC §8). A module is named by the first
- * word of its command line; one that is not a well-formed ELF64 x86_64
- * executable is rejected with the validator's reason and boot goes on.
+ * each one on the serial contract (docs/testing.md, "The serial line contract"). A module
+ * is named by the first word of its command line; one that is not a well-formed ELF64
+ * x86_64 executable is rejected with the validator's reason and boot goes on.
  *
  * Entry point: modules_check().
  */
 #include "boot/modules.h"
+
+#include <string.h>
 
 #include "arch.h"
 #include "kernel.h"
 
 #define NAME_MAX_LEN 32
 
-/* First word of the command line, sanitised; "unnamed" when empty. */
-static const char *module_name(const char *cmdline, char *out, size_t n)
+/* Writes the first word of the command line, sanitised, to out; "unnamed"
+ * when there is none. */
+static void module_name(const char *cmdline, char *out, size_t n)
 {
     size_t i = 0;
     while (cmdline && *cmdline == ' ')
@@ -22,7 +25,10 @@ static const char *module_name(const char *cmdline, char *out, size_t n)
     for (; cmdline && cmdline[i] && cmdline[i] != ' ' && i + 1 < n; i++)
         out[i] = cmdline[i];
     out[i] = '\0';
-    return i ? sanitize(out, n, out) : "unnamed";
+    if (i == 0)
+        strlcpy(out, "unnamed", n);
+    else
+        sanitize(out, n, out);
 }
 
 static struct boot_module accepted[MB2_MAX_MODULES];

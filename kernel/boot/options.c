@@ -1,6 +1,6 @@
 /*
  * Kernel command-line options: words of the form key=value, separated by
- * spaces; unknown words are ignored (GRUB passes the kernel path first).
+ * spaces; unknown words are ignored.
  */
 #include "boot/options.h"
 

@@ -5,6 +5,7 @@
 #define MICA_KERNEL_KERNEL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 /* The kernel console: COM1 always, the screen once console_attach_screen()
  * has been called with what the framebuffer tag describes. */
 struct mb2_framebuffer;
-void console_attach_screen(const struct mb2_framebuffer *fb);
+/* all_mapped: the final page tables are in (any physical address works). */
+void console_attach_screen(const struct mb2_framebuffer *fb, bool all_mapped);
 void console_write(const char *s, size_t len);
 /* A user-space console owns the screen now: the kernel keeps to serial,
  * except for panics, which take the screen back. */

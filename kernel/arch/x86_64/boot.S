@@ -57,7 +57,7 @@ mb2_info_req_end:
     .long 20
     .long 0, 0, 0
 
-    /* Modules must be page aligned (spec §3.1.12) so they can be mapped. */
+    /* Modules must be page aligned (spec §3.1.11) so they can be mapped. */
     .balign 8
     .short 6, 0
     .long 8
@@ -78,7 +78,8 @@ _start32:
     movl %eax, PHYS(boot_magic)
     movl %ebx, PHYS(boot_info_phys)
     /* TSC at kernel entry, for boot_ms (SDM Vol. 3B §18.17). RDTSC needs
-     * CPUID.1:EDX.TSC, which every 64-bit CPU has; checked below anyway. */
+     * CPUID.1:EDX.TSC, which every x86_64 CPU has (long mode is checked
+     * below, and no long-mode CPU lacks a TSC). */
     rdtsc
     movl %eax, PHYS(boot_tsc)
     movl %edx, PHYS(boot_tsc) + 4
@@ -278,7 +279,7 @@ boot_stack32:   .skip 1024
 boot_stack32_top:
 
 /* ---- The kernel boot stack, in the higher half, with an unmapped guard page
- * below it (paging.c leaves .bss.guard out of the final page tables). */
+ * below it (paging.c leaves [boot_stack_guard, boot_stack_bottom) unmapped). */
     .section .bss.stack, "aw", @nobits
     .balign 4096
     .global boot_stack_guard, boot_stack_bottom, boot_stack_top
