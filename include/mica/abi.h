@@ -44,7 +44,7 @@
     X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")                   \
     X(24, THREAD_CREATE, "(entry, stack_top, arg): a new thread in this task")           \
     X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object")  \
-    X(26, TASK_SPAWN, "(sys, name, len, prio): start a boot module (prio 1..5, 0: 4)")      \
+    X(26, TASK_SPAWN, "(sys, name, len, prio): start a boot module (prio 1..5, 0: 4)")   \
     X(27, TASK_WATCH,                                                                    \
       "(sys, id, ntf, bits): signal when task `id` dies; it is restarted")               \
     X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a boot module")

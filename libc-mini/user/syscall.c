@@ -15,14 +15,14 @@ struct regs {
     uint64_t a[6]; /* rdi, rsi, rdx, r10, r8, r9 */
 };
 
-static long mica_syscall(uint64_t nr, struct regs *r, uint64_t timeout_ms)
+long mica_raw_syscall(uint64_t nr, uint64_t a[6], uint64_t timeout_ms)
 {
-    register uint64_t rdi __asm__("rdi") = r->a[0];
-    register uint64_t rsi __asm__("rsi") = r->a[1];
-    register uint64_t rdx __asm__("rdx") = r->a[2];
-    register uint64_t r10 __asm__("r10") = r->a[3];
-    register uint64_t r8 __asm__("r8") = r->a[4];
-    register uint64_t r9 __asm__("r9") = r->a[5];
+    register uint64_t rdi __asm__("rdi") = a[0];
+    register uint64_t rsi __asm__("rsi") = a[1];
+    register uint64_t rdx __asm__("rdx") = a[2];
+    register uint64_t r10 __asm__("r10") = a[3];
+    register uint64_t r8 __asm__("r8") = a[4];
+    register uint64_t r9 __asm__("r9") = a[5];
     register uint64_t r12 __asm__("r12") = timeout_ms;
     uint64_t rax = nr;
 
@@ -32,8 +32,18 @@ static long mica_syscall(uint64_t nr, struct regs *r, uint64_t timeout_ms)
                        "+r"(r9)
                      : "r"(r12)
                      : "rcx", "r11", "memory", "cc");
-    *r = (struct regs){{rdi, rsi, rdx, r10, r8, r9}};
+    a[0] = rdi;
+    a[1] = rsi;
+    a[2] = rdx;
+    a[3] = r10;
+    a[4] = r8;
+    a[5] = r9;
     return (long)rax;
+}
+
+static long mica_syscall(uint64_t nr, struct regs *r, uint64_t timeout_ms)
+{
+    return mica_raw_syscall(nr, r->a, timeout_ms);
 }
 
 static long syscall0(uint64_t nr)

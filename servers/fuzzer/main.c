@@ -122,20 +122,8 @@ struct tally {
 
 static long raw_syscall(uint64_t nr, const uint64_t a[6], uint64_t timeout)
 {
-    register uint64_t rdi __asm__("rdi") = a[0];
-    register uint64_t rsi __asm__("rsi") = a[1];
-    register uint64_t rdx __asm__("rdx") = a[2];
-    register uint64_t r10 __asm__("r10") = a[3];
-    register uint64_t r8 __asm__("r8") = a[4];
-    register uint64_t r9 __asm__("r9") = a[5];
-    register uint64_t r12 __asm__("r12") = timeout;
-    uint64_t rax = nr;
-    __asm__ volatile("syscall"
-                     : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8),
-                       "+r"(r9)
-                     : "r"(r12)
-                     : "rcx", "r11", "memory", "cc");
-    return (long)rax;
+    uint64_t regs[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    return mica_raw_syscall(nr, regs, timeout);
 }
 
 static void log_line(const char *s)

@@ -119,23 +119,7 @@ static void say(const char *fmt, ...)
 
 long kt_syscall(uint64_t nr, struct kt_regs *r, uint64_t timeout_ms)
 {
-    register uint64_t rdi __asm__("rdi") = r->a[0];
-    register uint64_t rsi __asm__("rsi") = r->a[1];
-    register uint64_t rdx __asm__("rdx") = r->a[2];
-    register uint64_t r10 __asm__("r10") = r->a[3];
-    register uint64_t r8 __asm__("r8") = r->a[4];
-    register uint64_t r9 __asm__("r9") = r->a[5];
-    register uint64_t r12 __asm__("r12") = timeout_ms;
-    uint64_t rax = nr;
-
-    /* syscall overwrites rcx (return rip) and r11 (rflags), SDM Vol. 2B. */
-    __asm__ volatile("syscall"
-                     : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8),
-                       "+r"(r9)
-                     : "r"(r12)
-                     : "rcx", "r11", "memory", "cc");
-    *r = (struct kt_regs){{rdi, rsi, rdx, r10, r8, r9}};
-    return (long)rax;
+    return mica_raw_syscall(nr, r->a, timeout_ms);
 }
 
 static struct kt_regs msg_regs(uint64_t ep, const struct mica_msg *m)

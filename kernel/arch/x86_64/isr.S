@@ -5,6 +5,8 @@
  * joins isr_common, which saves the general registers as a struct trap_frame
  * (trap.h) and calls trap_dispatch().
  */
+#include "arch/x86_64/frame.inc"
+
     .text
     .global isr_stubs
     .balign 16
@@ -23,21 +25,7 @@ isr_stubs:
     .endr
 
 isr_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     /* From ring 3: switch GS to the kernel's per-CPU base (SDM Vol. 2B SWAPGS). */
     testb $3, 18 * 8(%rsp)
     jz 1f
@@ -61,20 +49,6 @@ trap_return:
     testb $3, 18 * 8(%rsp)
     jz 2f
     swapgs
-2:  popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+2:  POP_GPRS
     addq $16, %rsp
     iretq

@@ -19,6 +19,8 @@
 #define SEL_UDATA      (0x18 | 3)
 #define SYSCALL_VECTOR 0x100
 
+#include "arch/x86_64/frame.inc"
+
     .text
     .global syscall_entry
 syscall_entry:
@@ -32,21 +34,7 @@ syscall_entry:
     pushq %rcx
     pushq $0
     pushq $SYSCALL_VECTOR
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     cld
     movq %rsp, %rdi
     xorl %ebp, %ebp

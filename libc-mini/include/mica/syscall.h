@@ -22,6 +22,12 @@
 #define MICA_REPLY_INFO(status, len) MICA_INFO((uint32_t)(int32_t)(status), (len))
 #define MICA_REPLY_STATUS(info)      ((long)(int32_t)MICA_INFO_LABEL(info))
 
+/* The one place that issues `syscall`: a[0..5] go in rdi rsi rdx r10 r8
+ * r9 and come back with what the kernel left there (badge, info, words);
+ * r12 carries the timeout. Returns rax, the status. For tests and the
+ * fuzzer; everything else uses the typed wrappers below. */
+long mica_raw_syscall(uint64_t nr, uint64_t a[6], uint64_t timeout_ms);
+
 /* "EINVAL" for MICA_EINVAL and so on; "?" for a value that is no status. */
 const char *mica_status_name(long status);
 
