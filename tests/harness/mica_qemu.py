@@ -6,9 +6,8 @@ The run is a list of ordered steps, checked against the COM1 output:
   --step expect=REGEX        wait for a line matching REGEX (re.search); only
                              output after the previous step's match is
                              scanned; the current incomplete line counts too,
-                             so a prompt such as 'mica> ' can be matched
-                             (so a regex ending in '$' may match a line
-                             before all of it has arrived)
+                             so a prompt such as 'mica> ' can be matched;
+                             a regex ending in '$' matches complete lines only
   --step expect-count=N:RE   wait for N more lines matching RE
   --step send=TEXT           type TEXT ('\\n' becomes a carriage return)
   --step exit=CODE|any       wait for QEMU to exit by itself; isa-debug-exit
@@ -23,7 +22,7 @@ it gets SIGKILL if this script itself is killed.
 Example:
   mica_qemu.py --iso build/mica.iso --firmware uefi \\
       --step 'expect=^mica: ready boot_ms=\\d+' \\
-      --step 'expect=mica> $' --step 'send=help\\n' --step 'expect=mica> $'
+      --step 'expect=mica> ' --step 'send=help\\n' --step 'expect=mica> '
 
 Exit status: 0 when every step passed, 1 on failure, 2 on usage errors.
 """
@@ -171,6 +170,11 @@ class Console:
             match = self._search(exp.regex, self.lines[index], index)
             if match and self._count(exp, index, match, self.lines[index]):
                 return True
+        # A regex anchored at the line's end describes a whole line: only a
+        # complete line can match it (the prompt, unanchored, can match
+        # the incomplete one).
+        if exp.regex.pattern.endswith("$"):
+            return False
         index = len(self.lines)
         match = self._search(exp.regex, self.partial, index)
         if match and exp.found + 1 == exp.count:

@@ -52,10 +52,19 @@ class ConsoleTest(unittest.TestCase):
     def test_partial_line_prompt(self):
         console = mq.Console()
         console.feed(b"mica: ready boot_ms=1\nmica> ")
-        self.assertTrue(console.advance(expectation(r"^mica> $")))
+        self.assertTrue(console.advance(expectation(r"^mica> ")))
         console.feed(b"help\r\nhelp text\nmica> ")
         self.assertTrue(console.advance(expectation(r"help text")))
-        self.assertTrue(console.advance(expectation(r"mica> $")))
+        self.assertTrue(console.advance(expectation(r"mica> ")))
+
+    def test_end_anchor_needs_complete_line(self):
+        console = mq.Console()
+        exp = expectation(r"^mica: ready boot_ms=\d+$")
+        console.feed(b"mica: ready boot_ms=4")
+        self.assertFalse(console.advance(exp))  # "47" may still be coming
+        console.feed(b"7\n")
+        self.assertTrue(console.advance(exp))
+        self.assertEqual(exp.matched_line, "mica: ready boot_ms=47")
 
     def test_only_output_after_previous_match(self):
         console = mq.Console()
@@ -245,7 +254,7 @@ class EndToEndTest(unittest.TestCase):
         status, out = self.harness(
             "ok", "--tests-summary", "--bench", "--log", log,
             "--step", 'expect=^mica: boot firmware=bios loader="fake"$',
-            "--step", "expect=^mica> $", "--step", r"send=hello\n",
+            "--step", "expect=^mica> ", "--step", r"send=hello\n",
             "--step", "expect=^you said hello$", "--step", "exit=33")
         self.assertEqual(status, 0, out)
         self.assertIn("TEST a.b PASS", out)
