@@ -45,8 +45,7 @@
     X(24, THREAD_CREATE, "(entry, stack_top, arg): a new thread in this task")           \
     X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object")  \
     X(26, TASK_SPAWN, "(sys, name, len, prio): start a boot module (prio 1..5, 0: 4)")   \
-    X(27, TASK_WATCH,                                                                    \
-      "(sys, id, ntf, bits): signal when task `id` dies; it is restarted")               \
+    X(27, TASK_WATCH, "(sys, id, ntf, bits, restart): signal when task `id` dies")       \
     X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a boot module")
 
 enum mica_syscall {

@@ -289,6 +289,7 @@ static int64_t sys_task_watch(struct trap_frame *f, struct thread *self)
     object_ref(MICA_OBJ_NOTIFICATION, n);
     t->watch = n;
     t->watch_bits = ARG(3);
+    t->will_restart = ARG(4) != 0;
     return MICA_OK;
 }
 
@@ -519,10 +520,11 @@ void task_fault(unsigned vector, uint64_t rip, uint64_t addr, uint64_t error)
     struct task *t = self->task;
     if (vector == 14 && ask_pager(self, rip, addr, error))
         return;
-    /* A watched task is restarted by its supervisor (init's policy). */
+    /* The supervisor said, when it started watching, whether it will
+     * restart this task (init's policy; the kernel only reports it). */
     kprintf("mica: fault task=%s vector=%u rip=%#llx addr=%#llx action=%s\n",
             t ? t->name : "?", vector, (unsigned long long)rip, (unsigned long long)addr,
-            t && t->watch ? "restarted" : "killed");
+            t && t->watch && t->will_restart ? "restarted" : "killed");
     if (t)
         task_kill(t);
     sched_block();

@@ -94,6 +94,7 @@ struct task {
     /* Supervision: signalled with watch_bits when the task dies. */
     struct notification *watch;
     uint64_t watch_bits;
+    bool will_restart; /* the supervisor's word, for the fault line */
     bool dead;
 };
 

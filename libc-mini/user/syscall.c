@@ -293,9 +293,9 @@ long mica_task_spawn(uint64_t sys, const char *name)
     return mica_task_spawn_at(sys, name, 0);
 }
 
-long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits)
+long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits, bool restart)
 {
-    struct regs r = {{sys, id, ntf, bits}};
+    struct regs r = {{sys, id, ntf, bits, restart}};
     return mica_syscall(SYS_TASK_WATCH, &r, 0);
 }
 

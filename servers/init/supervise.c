@@ -75,13 +75,17 @@ static bool alive(uint64_t id)
     return false;
 }
 
-/* Starts a module and watches it; returns its id or an error. */
-static long start(const char *name)
+/* Starts a module and watches it; returns its id or an error. `again`
+ * tells the kernel whether a crash of this instance will be restarted (its
+ * fault line says so); it is false for the last instance the crash budget
+ * allows. (If the window then expires before that instance crashes, init
+ * restarts it after all, though the fault line said `killed`.) */
+static long start(const char *name, bool again)
 {
     unsigned prio = strcmp(name, "shell") == 0 ? CLIENT_PRIORITY : SERVER_PRIORITY;
     long id = mica_task_spawn_at(INIT_HANDLE_SYSTEM, name, prio);
-    if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf,
-                                  DEATH_BIT) != MICA_OK)
+    if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf, DEATH_BIT,
+                                  again) != MICA_OK)
         log_line("mica: init: cannot watch a server; it will not be restarted\n");
     return id;
 }
@@ -115,7 +119,7 @@ static void restart(struct supervised *s)
         return;
     }
     mica_sleep_ms(BACKOFF_MS << (s->crashes - 1));
-    long id = start(s->name);
+    long id = start(s->name, s->crashes < MAX_RESTARTS);
     s->id = id > 0 ? (uint64_t)id : 0;
     if (id <= 0) {
         snprintf(line, sizeof(line),
@@ -159,7 +163,7 @@ void supervise_start(void)
                 strlcpy(ondemand[ondemand_count++], mi.name, NS_NAME_MAX);
             continue;
         }
-        long id = start(mi.name);
+        long id = start(mi.name, true);
         if (id <= 0 || server_count == MAX_SUPERVISED)
             continue;
         struct supervised *s = &servers[server_count++];

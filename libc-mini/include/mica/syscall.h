@@ -13,6 +13,7 @@
 #define MICA_LIBC_SYSCALL_H
 
 #include <mica/abi.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,7 +97,10 @@ long mica_ram_info(uint64_t ram, struct mica_ram_info *out);
 long mica_task_spawn(uint64_t sys, const char *name);
 /* The same at a priority (1..5; 0 = the default, 4). */
 long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority);
-long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits);
+/* `restart`: whether the caller will restart the task when it dies (the
+ * kernel's fault line then says action=restarted rather than killed). */
+long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits,
+                     bool restart);
 long mica_module_info(uint64_t sys, uint32_t index, struct mica_module_info *out);
 
 /* For servers: a MICA_LABEL_CRASH request from the task named "shell" (its

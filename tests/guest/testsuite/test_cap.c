@@ -44,7 +44,7 @@ static void try_all(uint64_t h, uint64_t ntf, struct family_status *s, bool clos
     s->pager = mica_set_pager(h, h);
     s->ram_info = mica_ram_info(h, &ri);
     s->spawn = mica_task_spawn(h, "no-such-module");
-    s->watch = mica_task_watch(h, 1, ntf, 1);
+    s->watch = mica_task_watch(h, 1, ntf, 1, true);
     s->module = mica_module_info(h, 0, &mi);
     s->close = close_too ? mica_handle_close(h) : MICA_OK;
 }
