@@ -203,15 +203,15 @@ uint64_t mica_clock_ms(void)
 
 long mica_sleep_ms(uint64_t ms)
 {
-    /* Nobody signals this notification, so the wait always times out. */
-    static long ntf;
+    /* A wait on a notification nobody else holds always times out. One per
+     * call, so that threads of a task can sleep at the same time (a
+     * notification takes one waiter). */
     uint64_t bits;
-
-    if (ntf <= 0)
-        ntf = mica_notify_create();
+    long ntf = mica_notify_create();
     if (ntf < 0)
         return ntf;
     long st = mica_notify_wait((uint64_t)ntf, &bits, ms ? ms : 1);
+    mica_handle_close((uint64_t)ntf);
     return st == MICA_ETIMEOUT ? MICA_OK : st;
 }
 
