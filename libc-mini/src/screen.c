@@ -95,9 +95,26 @@ static void put_pixel(const struct screen *s, volatile uint8_t *p, uint32_t v)
 }
 
 /* Fills n pixels starting at p with v. */
+/* Zeroes len bytes, with 64-bit stores where aligned. */
+static void zero_bytes(volatile uint8_t *p, size_t len)
+{
+    for (; len > 0 && ((uintptr_t)p & 7) != 0; len--)
+        *p++ = 0;
+    volatile uint64_t *p8 = (volatile uint64_t *)p;
+    for (; len >= 8; len -= 8)
+        *p8++ = 0;
+    for (p = (volatile uint8_t *)p8; len > 0; len--)
+        *p++ = 0;
+}
+
 static void fill_pixels(const struct screen *s, volatile uint8_t *p, uint32_t n,
                         uint32_t v)
 {
+    if (v == 0) {
+        /* Black is all-zero bytes at every depth (the common clear). */
+        zero_bytes(p, (size_t)n * s->bytes_pp);
+        return;
+    }
     if (s->bytes_pp == 4 && ((uintptr_t)p & 3) == 0) {
         volatile uint32_t *p4 = (volatile uint32_t *)p;
         while (n > 0 && ((uintptr_t)p4 & 7) != 0) {
