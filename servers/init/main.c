@@ -276,17 +276,22 @@ static void do_restarted(struct request *rq, struct response *rs)
     }
 }
 
+/* A request that carries a name and nothing else; false (and rs->status
+ * set) when it carries anything more or a bad name. */
+static bool name_only(struct request *rq, struct response *rs, char name[NS_NAME_MAX])
+{
+    rs->status = read_name(&rq->msg, name);
+    if (rs->status == MICA_OK && (rq->handle_in || !words_zero_from(&rq->msg, 0)))
+        rs->status = MICA_EINVAL;
+    return rs->status == MICA_OK;
+}
+
 /* Starts an on-demand module (fuzzer, test programs) for any task. */
 static void do_spawn(struct request *rq, struct response *rs)
 {
     char name[NS_NAME_MAX];
-    rs->status = read_name(&rq->msg, name);
-    if (rs->status != MICA_OK)
+    if (!name_only(rq, rs, name))
         return;
-    if (rq->handle_in || !words_zero_from(&rq->msg, 0)) {
-        rs->status = MICA_EINVAL;
-        return;
-    }
     long id = supervise_spawn_ondemand(name);
     if (id < 0) {
         rs->status = id;
@@ -312,14 +317,8 @@ static void do_boot_ms(struct request *rq, struct response *rs)
 static void do_lookup(struct request *rq, struct response *rs)
 {
     char name[NS_NAME_MAX];
-
-    rs->status = read_name(&rq->msg, name);
-    if (rs->status != MICA_OK)
+    if (!name_only(rq, rs, name))
         return;
-    if (rq->handle_in || !words_zero_from(&rq->msg, 0)) {
-        rs->status = MICA_EINVAL;
-        return;
-    }
     struct entry *e = find_entry(name);
     struct mica_task_info owner;
     /* A server that died is not there, whatever its entry says, until its

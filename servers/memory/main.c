@@ -232,18 +232,26 @@ static long undo_alloc(struct client *c, uint64_t va, uint64_t pages)
     return MICA_OK;
 }
 
+/* The caller of a (va, pages, flags) request, with the three checked;
+ * NULL (and rs->status set) when anything is wrong. */
+static struct client *region_request(struct request *rq, struct response *rs)
+{
+    struct client *c = caller(rq, rs);
+    if (!c)
+        return NULL;
+    rs->status = check_range(rq->msg.w[0], rq->msg.w[1]);
+    if (rs->status == MICA_OK)
+        rs->status = check_flags(rq->msg.w[2]);
+    if (rs->status == MICA_OK && !words_zero_from(&rq->msg, 3))
+        rs->status = MICA_EINVAL;
+    return rs->status == MICA_OK ? c : NULL;
+}
+
 static void do_alloc(struct request *rq, struct response *rs)
 {
     uint64_t va = rq->msg.w[0], pages = rq->msg.w[1], flags = rq->msg.w[2];
-    struct client *c = caller(rq, rs);
+    struct client *c = region_request(rq, rs);
     if (!c)
-        return;
-    rs->status = check_range(va, pages);
-    if (rs->status == MICA_OK)
-        rs->status = check_flags(flags);
-    if (rs->status == MICA_OK && !words_zero_from(&rq->msg, 3))
-        rs->status = MICA_EINVAL;
-    if (rs->status != MICA_OK)
         return;
     /* All or nothing: make sure of the frames before mapping any. */
     if (srv.frames.free < pages)
@@ -291,16 +299,10 @@ static void do_free(struct request *rq, struct response *rs)
 static void do_lazy(struct request *rq, struct response *rs)
 {
     uint64_t va = rq->msg.w[0], pages = rq->msg.w[1], flags = rq->msg.w[2];
-    struct client *c = caller(rq, rs);
+    struct client *c = region_request(rq, rs);
     if (!c)
         return;
-    rs->status = check_range(va, pages);
-    if (rs->status == MICA_OK)
-        rs->status = check_flags(flags);
-    if (rs->status == MICA_OK && !words_zero_from(&rq->msg, 3))
-        rs->status = MICA_EINVAL;
-    if (rs->status == MICA_OK)
-        rs->status = client_add_lazy(c, va, va + pages * PAGE, (unsigned)flags);
+    rs->status = client_add_lazy(c, va, va + pages * PAGE, (unsigned)flags);
     if (rs->status != MICA_OK || c->pager_set)
         return;
     long st = mica_set_pager(c->task, srv.ep_send);
