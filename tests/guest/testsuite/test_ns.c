@@ -4,6 +4,7 @@
  * handle (whose badge is our task id), names that are taken or malformed,
  * and the requests only the console, memory and shell tasks may make.
  */
+#include <mica/hello.h>
 #include <mica/ns.h>
 #include <mica/syscall.h>
 #include <string.h>
@@ -109,4 +110,29 @@ KTEST(ns, register_lookup_call)
     KT_EQ(rep.w[0], 42);
     KT_EQ(b.badge, mica_self_id());
     KT_STATUS(ns_register("testsuite", MICA_HANDLE_NS), MICA_EBUSY);
+}
+
+/* The worked example of docs/servers.md, started on demand: it registers,
+ * answers HELLO_GREET with its payload, and refuses an unknown label. */
+KTEST(ns, example_server_on_demand)
+{
+    uint64_t id, h;
+    KT_OK(ns_spawn("hello", &id));
+    KT_NE(id, 0);
+    KT_OK(kt_lookup("hello", &h, WAIT_MS));
+    struct mica_msg req = {MICA_INFO(HELLO_GREET, 0), {0}}, rep;
+    long st = mica_call(h, &req, &rep, WAIT_MS);
+    char text[32] = {0};
+    size_t len = MICA_INFO_LEN(rep.info);
+    if (st == MICA_OK && len <= sizeof(text))
+        memcpy(text, mica_ipc_buffer(), len);
+    struct mica_msg odd = {MICA_INFO(0x6ff, 0), {0}}, rep2;
+    long st2 = mica_call(h, &odd, &rep2, WAIT_MS);
+    mica_handle_close(h);
+    KT_OK(st);
+    KT_OK(MICA_REPLY_STATUS(rep.info));
+    KT_EQ(len, sizeof("hello from a new server"));
+    KT_ASSERT(strcmp(text, "hello from a new server") == 0);
+    KT_OK(st2);
+    KT_STATUS(MICA_REPLY_STATUS(rep2.info), MICA_ENOSYS);
 }
