@@ -30,12 +30,11 @@ static bool registers_only(uint64_t info)
     return MICA_INFO_LEN(info) == 0 && !(info & MICA_INFO_HANDLE);
 }
 
-/* Copies the four words and info of `from`'s registers to `to`'s. */
-static void pass_registers(struct thread *from, struct thread *to, uint64_t badge)
+/* Delivers the message (already read from the sender's registers) into
+ * `to`'s registers, with a successful status. */
+static void pass_registers(const struct mica_msg *m, struct thread *to, uint64_t badge)
 {
-    struct mica_msg m;
-    arch_msg_from_frame(from->frame, &m);
-    arch_msg_to_frame(to->frame, badge, &m);
+    arch_msg_to_frame(to->frame, badge, m);
     arch_syscall_set_status(to->frame, MICA_OK);
 }
 
@@ -50,7 +49,7 @@ bool ipc_fast_call(struct thread *self, struct endpoint *ep, uint64_t badge,
         return false;
     ep->receivers = r->next;
     r->next = NULL;
-    pass_registers(self, r, badge);
+    pass_registers(&m, r, badge);
     r->reply_to = self;
     r->reply_gone = false;
     self->caller_of = r;
@@ -73,7 +72,7 @@ bool ipc_fast_reply_recv(struct thread *self, struct endpoint *ep, uint64_t time
         c->reason != BLOCK_REPLY || ep->senders || ep->dead ||
         timeout_ms != MICA_WAIT_FOREVER || !sched_can_hand_off(c))
         return false;
-    pass_registers(self, c, 0);
+    pass_registers(&m, c, 0);
     self->reply_to = NULL;
     c->caller_of = NULL;
     /* Wait on ep, as ipc_recv would with no sender queued. */
