@@ -76,8 +76,9 @@ static void report_user_wx(void)
 
 /* The kernel starts one task, the module named "init", with the boot
  * capabilities; init starts the other modules (SYS_TASK_SPAWN) by its own
- * policy. Returns whether init runs (it then announces `mica: ready`). */
-static bool start_init(void)
+ * policy and announces `mica: ready` once they are all up. Without init
+ * there is nothing to be ready: the kernel says why and only idles. */
+static void start_init(void)
 {
     sched_init();
     task_init(mem_frames());
@@ -86,14 +87,15 @@ static bool start_init(void)
         if (strcmp(m->name, "init") != 0)
             continue;
         struct task *init = task_spawn_module(m, INIT_PRIORITY);
-        if (!init)
-            return false;
+        if (!init) {
+            kprintf("mica: boot failed reason=\"init was refused\": no user space\n");
+            return;
+        }
         syscall_grant_boot_caps(init, &boot_info.fb);
         report_user_wx();
-        return true;
+        return;
     }
-    kprintf("mica: no module named init: no user space\n");
-    return false;
+    kprintf("mica: boot failed reason=\"no module named init\": no user space\n");
 }
 
 void stack_guard_init(uint64_t entropy);
@@ -117,8 +119,6 @@ void kmain(uint64_t info_phys)
     modules_check(&boot_info);
 
     options_run_boot_tests();
-    /* Without init there is no user space to wait for: boot is complete. */
-    if (!start_init())
-        kprintf("mica: ready boot_ms=%llu\n", (unsigned long long)arch_ms_since_boot());
+    start_init();
     sched_start();
 }

@@ -46,7 +46,9 @@
     X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object")  \
     X(26, TASK_SPAWN, "(sys, name, len, prio): start a boot module (prio 1..5, 0: 4)")   \
     X(27, TASK_WATCH, "(sys, id, ntf, bits, restart): signal when task `id` dies")       \
-    X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a boot module")
+    X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a module")     \
+    X(29, LOG_BIND, "(log, ntf, bits): take over showing the kernel log")                \
+    X(30, LOG_READ, "(log, uint64_t *pos, buf, len): copy kernel log bytes")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -87,7 +89,7 @@ enum mica_status {
 #define MICA_RIGHT_SEND   (1u << 0) /* endpoint: send, call; notification: signal */
 #define MICA_RIGHT_RECV   (1u << 1) /* endpoint: receive; notification: wait */
 #define MICA_RIGHT_GRANT  (1u << 2) /* may be passed to another task */
-#define MICA_RIGHT_MANAGE (1u << 3) /* task, irq, io ports, system: operate on it */
+#define MICA_RIGHT_MANAGE (1u << 3) /* task, irq, io ports, system, log: use it */
 #define MICA_RIGHTS_ALL   0xfu
 
 /* Kernel object types a handle can name. */
@@ -100,19 +102,22 @@ enum mica_object_type {
     MICA_OBJ_IOPORTS,
     MICA_OBJ_SYSTEM,
     MICA_OBJ_RAM,
+    MICA_OBJ_LOG,
 };
 
 /* Handles every task starts with. */
 #define MICA_HANDLE_NS   1  /* endpoint of init's name service (badge: task id) */
 #define MICA_HANDLE_SELF 63 /* the task itself (MANAGE | GRANT) */
 /* init's boot capabilities. */
-#define MICA_BOOT_CAP_SYSTEM 2 /* power off / reset */
-#define MICA_BOOT_CAP_COM1   3 /* I/O ports 0x3f8..0x3ff */
-#define MICA_BOOT_CAP_IRQ4   4 /* COM1 interrupt */
-#define MICA_BOOT_CAP_PS2    5 /* I/O ports 0x60..0x64 */
-#define MICA_BOOT_CAP_IRQ1   6 /* keyboard interrupt */
-#define MICA_BOOT_CAP_RAM    7 /* all free RAM, for the memory server */
-#define MICA_BOOT_CAP_SCREEN 8 /* the framebuffer (or VGA text memory) */
+#define MICA_BOOT_CAP_SYSTEM 2  /* power off / reset */
+#define MICA_BOOT_CAP_COM1   3  /* I/O ports 0x3f8..0x3ff */
+#define MICA_BOOT_CAP_IRQ4   4  /* COM1 interrupt */
+#define MICA_BOOT_CAP_PS2    5  /* I/O ports 0x60..0x64 */
+#define MICA_BOOT_CAP_IRQ1   6  /* keyboard interrupt */
+#define MICA_BOOT_CAP_RAM    7  /* all free RAM, for the memory server */
+#define MICA_BOOT_CAP_SCREEN 8  /* the framebuffer (or VGA text memory) */
+#define MICA_BOOT_CAP_LOG    9  /* the kernel log, for the console */
+#define MICA_BOOT_CAP_CRTC   10 /* I/O ports 0x3d4..0x3d5 (VGA cursor) */
 
 /* SYS_MAP flags. A page is writable and executable only if both are given. */
 #define MICA_MAP_WRITE 1u
@@ -140,6 +145,17 @@ struct mica_ram_info {
     uint8_t reserved;
     uint32_t offset;
 };
+
+/* SYS_LOG_BIND and SYS_LOG_READ: the kernel log is a byte stream addressed
+ * by position (bytes written since boot). After LOG_BIND the kernel prints
+ * nothing itself and signals `bits` on ntf when bytes arrive; LOG_BIND
+ * returns the position up to which the kernel had already printed. A
+ * LOG_READ at *pos says the caller has shown everything before *pos; it
+ * copies at most MICA_LOG_READ_MAX bytes from *pos, or from the oldest
+ * byte still held if the ring has moved past *pos (then *pos is raised to
+ * it), and returns the count. When the reader dies the kernel prints again
+ * from the first byte it had not confirmed. */
+#define MICA_LOG_READ_MAX 1024u
 
 /* SYS_THREAD_CREATE: the new thread starts as if `entry` had been called
  * with rsp = stack_top - 8 (stack_top 16-byte aligned), rdi = arg and rsi =

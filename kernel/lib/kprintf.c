@@ -1,15 +1,17 @@
 /*
- * kprintf(): formatted output to the kernel console, through libc-mini's
- * formatting engine (mica_vformat), and sanitize() for quoted values.
+ * kprintf(): formatted output to the kernel log (lib/klog.c), through
+ * libc-mini's formatting engine (mica_vformat), and sanitize() for quoted
+ * values.
  */
 #include <mica/fmt.h>
 
 #include "kernel.h"
+#include "lib/klog.h"
 
 static void emit_console(void *ctx, const char *s, size_t n)
 {
     (void)ctx;
-    console_write(s, n);
+    klog_write(s, n);
 }
 
 int kvprintf(const char *fmt, va_list ap)

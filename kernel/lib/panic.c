@@ -4,11 +4,13 @@
  */
 #include "arch.h"
 #include "kernel.h"
+#include "lib/klog.h"
 
 void panic(const char *fmt, ...)
 {
     va_list ap;
     console_reclaim_screen();
+    klog_take_back();
     kprintf("PANIC: ");
     va_start(ap, fmt);
     kvprintf(fmt, ap);

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "ipc/ipc.h"
 #include "kernel.h"
+#include "lib/klog.h"
 
 struct run_queue {
     struct thread *head, *tail;
@@ -156,6 +157,7 @@ static void expire_timeouts(void)
 
 void sched_tick(void)
 {
+    klog_kick();
     expire_timeouts();
     if (current == &idle_thread) {
         if (ready_mask)

@@ -20,6 +20,10 @@ int64_t sys_set_pager(struct trap_frame *f, struct thread *self);
 int64_t sys_mem_info(struct trap_frame *f, struct thread *self);
 int64_t sys_ram_info(struct trap_frame *f, struct thread *self);
 int64_t sys_thread_create(struct trap_frame *f, struct thread *self);
+int64_t sys_log_bind(struct trap_frame *f, struct thread *self);
+int64_t sys_log_read(struct trap_frame *f, struct thread *self);
+/* The kernel log object, for init's boot capability. */
+void *sys_log_object(void);
 struct mb2_framebuffer;
 void sys_mem_boot(struct task *init, const struct mb2_framebuffer *fb);
 

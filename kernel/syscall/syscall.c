@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "ipc/ipc.h"
 #include "kernel.h"
+#include "lib/klog.h"
 #include "boot/modules.h"
 #include "sched/sched.h"
 #include "syscall/sys_common.h"
@@ -27,7 +28,8 @@ static int64_t sys_debug_write(struct trap_frame *f, struct thread *self)
         return MICA_ERANGE;
     if (arch_copy_from_user(buf, ARG(0), len) != 0)
         return MICA_EFAULT;
-    console_write(buf, len);
+    klog_write(buf, len);
+    klog_kick();
     return (int64_t)len;
 }
 
@@ -340,6 +342,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_TASK_SPAWN] = sys_task_spawn,
     [SYS_TASK_WATCH] = sys_task_watch,
     [SYS_MODULE_INFO] = sys_module_info,
+    [SYS_LOG_BIND] = sys_log_bind,
+    [SYS_LOG_READ] = sys_log_read,
 };
 
 struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err)
@@ -373,6 +377,7 @@ static struct task *io_owner[MAX_IO_TASKS];
 
 static struct ioports com1_ports = {0x3f8, 8};
 static struct ioports ps2_ports = {0x60, 5};
+static struct ioports crtc_ports = {0x3d4, 2}; /* VGA CRTC index and data */
 static struct irq_line irq_lines[16];
 static int system_object;
 
@@ -452,6 +457,8 @@ static int64_t sys_system(struct trap_frame *f, struct thread *self)
     if (!handle_get(&self->task->handles, ARG(0), MICA_OBJ_SYSTEM, MICA_RIGHT_MANAGE,
                     NULL, &err))
         return err;
+    if (ARG(1) == MICA_SYSTEM_POWEROFF || ARG(1) == MICA_SYSTEM_RESET)
+        klog_take_back(); /* the last lines must not wait for the console */
     if (ARG(1) == MICA_SYSTEM_POWEROFF) {
         kprintf("mica: power off\n");
         arch_poweroff();
@@ -480,6 +487,13 @@ void syscall_grant_boot_caps(struct task *init, const struct mb2_framebuffer *fb
     };
     for (unsigned i = 0; i < ARRAY_SIZE(caps); i++)
         handle_install_at(&init->handles, MICA_HANDLE_NS + i, caps[i]);
+    handle_install_at(&init->handles, MICA_BOOT_CAP_LOG,
+                      (struct handle){MICA_OBJ_LOG, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT,
+                                      0, sys_log_object()});
+    handle_install_at(&init->handles, MICA_BOOT_CAP_CRTC,
+                      (struct handle){MICA_OBJ_IOPORTS,
+                                      MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0,
+                                      &crtc_ports});
     sys_mem_boot(init, fb);
 }
 

@@ -15,6 +15,7 @@
 #include "boot/modules.h"
 #include "ipc/ipc.h"
 #include "kernel.h"
+#include "lib/klog.h"
 #include "mm/pmm.h"
 #include "sched/sched.h"
 
@@ -202,6 +203,7 @@ void task_kill(struct task *t)
         th->state = THREAD_DEAD;
     }
     ipc_task_gone(t);
+    klog_task_gone(t);
     if (t->watch) {
         notification_signal(t->watch, t->watch_bits);
         object_unref(MICA_OBJ_NOTIFICATION, t->watch);

@@ -272,6 +272,17 @@ long mica_ram_info(uint64_t ram, struct mica_ram_info *out)
     return syscall3(SYS_RAM_INFO, ram, (uint64_t)(uintptr_t)out, 0);
 }
 
+long mica_log_bind(uint64_t log, uint64_t ntf, uint64_t bits)
+{
+    return syscall3(SYS_LOG_BIND, log, ntf, bits);
+}
+
+long mica_log_read(uint64_t log, uint64_t *pos, void *buf, size_t len)
+{
+    return syscall5(SYS_LOG_READ, log, (uint64_t)(uintptr_t)pos, (uint64_t)(uintptr_t)buf,
+                    len, 0);
+}
+
 long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *stack_top,
                         uint64_t arg)
 {

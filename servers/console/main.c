@@ -1,17 +1,19 @@
 /*
- * console: owns COM1, the screen and the PS/2 keyboard. At start it
- * collects its capabilities from init (NS_BOOT_CAP), enables the UART's
- * ports and its receive interrupt, binds IRQ 4 to a notification, takes
- * the screen (display.c) and the keyboard (ps2.c, IRQ 1 on another bit of
- * the same notification) and registers "console". Then it serves CON_WRITE
- * and CON_READ (mica/console.h) in a receive -> check -> do_* -> reply
- * loop. Output goes to COM1 (polling THRE) and to the screen; input waits
- * on the notification and drains RBR while LSR.DR is set and the i8042
- * while it holds a byte, editing one line from both as it comes.
+ * console: owns COM1, the screen and the PS/2 keyboard, and shows the
+ * kernel log on them. At start it collects its capabilities from init
+ * (NS_BOOT_CAP): COM1 (uart.c, used only if a 16550 answers), the screen
+ * (display.c) and the keyboard (ps2.c), each optional; its interrupts
+ * arrive as bits of one notification. It then takes the kernel log over
+ * (kernel_log.c, a thread of its own), registers "console", and serves
+ * CON_WRITE and CON_READ (mica/console.h) in a receive -> check -> do_* ->
+ * reply loop. All output goes through output.c; input waits on the
+ * notification and takes bytes from whichever devices exist, editing one
+ * line from both as it comes.
  *
- * COM1 is the one device the console cannot do without; a screen or a
- * keyboard that fails to start is reported once on the kernel log and
- * left out.
+ * A device that is missing or fails to start is reported once on the
+ * kernel log and left out: with a screen and a keyboard alone (no UART,
+ * as in VirtualBox's default VM) everything works, and when no input is
+ * waiting the console blocks, so the CPU idles.
  */
 #include <mica/ns.h>
 #include <mica/syscall.h>
@@ -20,13 +22,11 @@
 #include <string.h>
 
 #include "display.h"
-#include "io.h"
+#include "kernel_log.h"
+#include "output.h"
 #include "protocol.h"
 #include "ps2.h"
-
-/* THRE polls before a byte is sent anyway: a missing or stuck UART must
- * not hang the console (the kernel's own serial output does the same). */
-#define THRE_SPINS 100000
+#include "uart.h"
 
 /* Longest wait for input before RBR is checked anyway. */
 #define RX_POLL_MS 100
@@ -34,40 +34,20 @@
 /* info bits a request may use: label and payload length. */
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32))
 
-static uint64_t irq_handle;
 static uint64_t irq_ntf;
 static bool last_was_cr; /* to take a serial "\r\n" as one end of line */
 
-/* ---- 16550 access (port I/O allowed by SYS_IOPORT_ENABLE). */
-
-static void uart_putc(char c)
-{
-    for (int i = 0; i < THRE_SPINS && !(inb(COM1_BASE + UART_LSR) & LSR_THRE); i++)
-        ;
-    outb(COM1_BASE + UART_THR, (uint8_t)c);
-}
-
-/* Sends n bytes, a terminal's "\r\n" for each "\n". */
-static void uart_write(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n')
-            uart_putc('\r');
-        uart_putc(s[i]);
-    }
-}
-
-/* Output to every device: serial and, when it is up, the screen. */
+/* Client output, with the kernel log lines that arrived before it (when
+ * the devices are at a line start) and after it. */
 static void out(const char *s, size_t n)
 {
-    uart_write(s, n);
-    display_write(s, n);
-}
-
-static void uart_enable_rx_irq(void)
-{
-    outb(COM1_BASE + UART_IER, IER_RX_DATA);
-    outb(COM1_BASE + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+    out_lock();
+    if (out_at_line_start())
+        kernel_log_drain();
+    out_client(s, n);
+    if (out_at_line_start())
+        kernel_log_drain();
+    out_unlock();
 }
 
 /* ---- Line editing. */
@@ -112,9 +92,9 @@ static void serial_feed(struct line *l, char c)
  * the line so that what was typed after it waits for the next read. */
 static void drain_rx(struct line *l)
 {
-    while (!l->done && (inb(COM1_BASE + UART_LSR) & LSR_DR))
-        serial_feed(l, (char)inb(COM1_BASE + UART_RBR));
     int c;
+    while (!l->done && (c = uart_getc()) >= 0)
+        serial_feed(l, (char)c);
     while (!l->done && (c = ps2_getc()) >= 0)
         line_feed(l, (char)c);
 }
@@ -129,7 +109,7 @@ static void wait_rx(void)
     long st = mica_notify_wait(irq_ntf, &bits, RX_POLL_MS);
     if (st == MICA_OK) {
         if (bits & CONSOLE_IRQ_BIT)
-            mica_irq_ack(irq_handle);
+            uart_irq_ack();
         if (bits & CONSOLE_KBD_BIT)
             ps2_irq_ack();
     } else if (st != MICA_ETIMEOUT) {
@@ -137,10 +117,18 @@ static void wait_rx(void)
     }
 }
 
+/* While a client waits here, kernel log lines that arrive are printed
+ * below its prompt and the prompt is repeated (output.h). */
 static void read_line(struct line *l)
 {
+    out_lock();
+    out_set_reading(true);
+    out_unlock();
     for (drain_rx(l); !l->done; drain_rx(l))
         wait_rx();
+    out_lock();
+    out_set_reading(false);
+    out_unlock();
 }
 
 /* ---- Requests. */
@@ -224,53 +212,50 @@ static int fail(const char *step, long status)
     return 1;
 }
 
+static void log_line(const char *line, int n)
+{
+    if (n > 0)
+        mica_debug_write(line, (size_t)n);
+}
+
 /* Says once on the kernel log that a device is left out, and why. */
 static void degraded(const char *device, const char *step, long status)
 {
     char line[128];
-    int n = snprintf(line, sizeof(line),
-                     "mica: console %s=off step=%s error=%s, serial only\n", device, step,
-                     mica_status_name(status));
-    if (n > 0 && (size_t)n < sizeof(line))
-        mica_debug_write(line, (size_t)n);
+    log_line(line, snprintf(line, sizeof(line), "mica: console %s=off step=%s error=%s\n",
+                            device, step, mica_status_name(status)));
 }
 
-/* The screen and the keyboard: each optional, each reported on failure. */
-static void setup_optional(void)
+/* Every device is optional: serial when a UART answers, the screen when
+ * there is one, the keyboard when the i8042 answers. The kernel log comes
+ * last, so that its replay of the boot lines lands on the screen. */
+static long setup_devices(const char **step)
 {
-    const char *step = "";
-    long st = display_init(&step);
-    if (st != MICA_OK)
-        degraded("screen", step, st);
-    st = ps2_init(irq_ntf, CONSOLE_KBD_BIT, &step);
-    if (st != MICA_OK)
-        degraded("keyboard", step, st);
-}
-
-/* Takes COM1 and its interrupt from init and sets them up. */
-static long setup_com1(const char **step)
-{
-    uint64_t io;
-    long st;
-
-    *step = "boot_cap_com1";
-    if ((st = ns_boot_cap(NS_CAP_COM1, &io)) != MICA_OK)
-        return st;
-    *step = "ioport_enable";
-    if ((st = mica_ioport_enable(io)) != MICA_OK)
-        return st;
-    *step = "boot_cap_irq4";
-    if ((st = ns_boot_cap(NS_CAP_IRQ4, &irq_handle)) != MICA_OK)
-        return st;
     *step = "notify_create";
     long ntf = mica_notify_create();
     if (ntf < 0)
         return ntf;
     irq_ntf = (uint64_t)ntf;
-    /* The UART must raise its interrupt before the line is unmasked. */
-    uart_enable_rx_irq();
-    *step = "irq_bind";
-    return mica_irq_bind(irq_handle, irq_ntf, CONSOLE_IRQ_BIT);
+
+    const char *dstep = "";
+    bool serial = false;
+    long st = uart_init(irq_ntf, CONSOLE_IRQ_BIT, &serial, &dstep);
+    if (st != MICA_OK)
+        degraded("serial", dstep, st);
+    bool screen = (st = display_init(&dstep)) == MICA_OK;
+    if (!screen)
+        degraded("screen", dstep, st);
+    bool keyboard = (st = ps2_init(irq_ntf, CONSOLE_KBD_BIT, &dstep)) == MICA_OK;
+    if (!keyboard)
+        degraded("keyboard", dstep, st);
+    if ((st = kernel_log_start(&dstep)) != MICA_OK)
+        degraded("log", dstep, st);
+    char line[96];
+    log_line(line, snprintf(line, sizeof(line),
+                            "mica: console serial=%s screen=%s keyboard=%s\n",
+                            serial ? "on" : "absent", screen ? "on" : "off",
+                            keyboard ? "on" : "off"));
+    return MICA_OK;
 }
 
 /* Creates the endpoint and registers a send-only copy of it, so that
@@ -296,11 +281,9 @@ int main(void)
 {
     const char *step = "";
     uint64_t ep;
-    long st = setup_com1(&step);
-    if (st == MICA_OK) {
-        setup_optional();
+    long st = setup_devices(&step);
+    if (st == MICA_OK)
         st = publish(&ep, &step);
-    }
     if (st != MICA_OK)
         return fail(step, st);
     serve(ep);

@@ -16,16 +16,20 @@
 #define UART_IER  1 /* interrupt enable */
 #define UART_MCR  4 /* modem control */
 #define UART_LSR  5 /* line status */
+#define UART_SCR  7 /* scratch: holds any value written */
 
 #define IER_RX_DATA 0x01 /* interrupt when a byte has arrived */
 #define MCR_DTR     0x01
 #define MCR_RTS     0x02
 #define MCR_OUT2    0x08 /* gates the UART interrupt onto the ISA IRQ line */
+#define MCR_LOOP    0x10 /* loopback: THR feeds RBR, nothing leaves the chip */
 #define LSR_DR      0x01 /* a byte is waiting in RBR */
 #define LSR_THRE    0x20 /* THR can take a byte */
 
 /* Bits of the one input notification: which interrupt came. */
 #define CONSOLE_IRQ_BIT 1u /* COM1, IRQ 4 */
 #define CONSOLE_KBD_BIT 2u /* PS/2 keyboard, IRQ 1 */
+/* Bit of the log thread's notification: the kernel log has more. */
+#define CONSOLE_LOG_BIT 1u
 
 #endif

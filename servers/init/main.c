@@ -352,6 +352,10 @@ static uint64_t boot_cap_handle(uint64_t which)
         return MICA_BOOT_CAP_RAM;
     case NS_CAP_SCREEN:
         return MICA_BOOT_CAP_SCREEN;
+    case NS_CAP_LOG:
+        return MICA_BOOT_CAP_LOG;
+    case NS_CAP_CRTC:
+        return MICA_BOOT_CAP_CRTC;
     }
     return 0;
 }

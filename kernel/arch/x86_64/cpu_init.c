@@ -1,7 +1,8 @@
 /*
  * arch_cpu_init(): descriptor tables and the CPU protection features.
  * SMEP and SMAP (CPUID.(EAX=7,ECX=0):EBX bits 7 and 20, SDM Vol. 3A §4.6)
- * are switched on when present; NX was switched on by boot.S.
+ * are switched on when present; NX was switched on by boot.S when the CPU
+ * has it.
  */
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
@@ -48,4 +49,11 @@ void arch_cpu_init(void)
     enable_protection();
     kprintf("mica: cpu nx=%s smep=%s smap=%s wp=on\n", boot_nx ? "on" : "off",
             cpu_smep ? "on" : "off", cpu_smap ? "on" : "off");
+    /* Without NX (CPUID.80000001h:EDX bit 20) every readable page can be
+     * executed: mappings still say which pages are data (paging.h,
+     * PTE_NOEXEC_SW), so nothing is writable and executable by intent, but
+     * the CPU no longer stops a jump into data. */
+    if (!boot_nx)
+        kprintf("mica: warning: CPU has no NX: data pages (stacks, heap, IPC buffers) "
+                "are executable; W^X holds by construction only\n");
 }

@@ -2,7 +2,8 @@
  * Kernel page tables. arch_paging_init() replaces the boot tables of boot.S
  * with the final ones:
  *   - the kernel image with 4 KiB pages, W^X per section: text RX, rodata R,
- *     data and bss RW, all NX except text; the boot stack's guard page is
+ *     data and bss RW, all no-execute except text (paging_nx: the NX bit,
+ *     or its software stand-in on a CPU without NX); the boot stack's guard page is
  *     left unmapped so an overflow faults instead of corrupting .bss;
  *   - the physical map: every physical byte below the top of RAM (and at
  *     least the first 4 GiB: boot information, modules, MMIO) at
@@ -28,7 +29,7 @@ static uint64_t kernel_pml4;
 
 uint64_t paging_nx(void)
 {
-    return boot_nx ? PTE_NX : 0;
+    return boot_nx ? PTE_NX : PTE_NOEXEC_SW;
 }
 
 uint64_t paging_kernel_pml4(void)
@@ -113,7 +114,8 @@ void arch_paging_init(struct pmm *pmm, uint64_t phys_top)
     map_physmap(pmm, phys_top);
     write_cr3(kernel_pml4);
     kprintf("mica: paging kernel_wx_pages=%llu nx=%s\n",
-            (unsigned long long)paging_count_wx(kernel_pml4, false), nx ? "on" : "off");
+            (unsigned long long)paging_count_wx(kernel_pml4, false),
+            boot_nx ? "on" : "off");
 }
 
 /* Walks one table level; `w` and `x` are the rights granted by the levels
@@ -127,7 +129,7 @@ static uint64_t count_wx(const uint64_t *t, int level, bool w, bool x, unsigned 
         if (!(e & PTE_P))
             continue;
         bool ew = w && (e & PTE_W);
-        bool ex = x && !(e & PTE_NX);
+        bool ex = x && !(e & paging_nx());
         bool leaf = level == 1 || (level < 4 && (e & PTE_PS));
         if (leaf)
             n += (ew && ex) ? (1ull << (9 * (level - 1))) : 0;

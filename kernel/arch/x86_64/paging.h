@@ -20,6 +20,12 @@ struct pmm;
 #define PTE_NX   (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
+/* Bit 52 is ignored by the MMU in every 4-level entry (SDM Vol. 3A §5.5,
+ * Tables 5-15 to 5-20: bits 58:52 "ignored"). On a CPU without NX it records
+ * that a page is meant to be non-executable, so that "writable and
+ * executable" is decided by one rule on every CPU (see paging_nx). */
+#define PTE_NOEXEC_SW (1ull << 52)
+
 #define PAGE_2M (2ull << 20)
 
 /* Maps one 4 KiB page (or one 2 MiB page with PTE_PS) at va -> pa in the
@@ -27,7 +33,12 @@ struct pmm;
  * Returns 0, or -1 when a table frame cannot be had. */
 int paging_map(struct pmm *pmm, uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 
-/* The PTE_NX bit if the CPU supports NX (EFER.NXE is on), else 0. */
+/* The bit that marks a page non-executable: PTE_NX when the CPU has NX
+ * (EFER.NXE is on), else PTE_NOEXEC_SW, which the CPU ignores. Mappings
+ * always carry it unless they are meant to be executable, so no mapping is
+ * ever writable and executable by intent, and paging_count_wx checks that
+ * intent on every CPU; without NX the hardware cannot enforce it (the boot
+ * log says so). */
 uint64_t paging_nx(void);
 
 /* Physical address of the kernel's own PML4 (its upper half is shared by

@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "kernel.h"
+#include "lib/klog.h"
 #include "syscall/syscall.h"
 #include "arch/x86_64/pic.h"
 
@@ -75,6 +76,7 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
     const char *what = exception_names[f->vector];
     uint64_t cr2 = read_cr2();
     console_reclaim_screen();
+    klog_take_back();
     if ((f->vector == 14 || f->vector == 8) && backtrace_is_stack_guard(cr2))
         kprintf("PANIC: kernel stack overflow (guard page %#llx hit), %s\n",
                 (unsigned long long)cr2, what);

@@ -58,6 +58,8 @@ enum ns_boot_cap {
     NS_CAP_IRQ1 = 4,   /* PS/2 keyboard interrupt */
     NS_CAP_RAM = 5,    /* all free RAM: for the task named "memory" only */
     NS_CAP_SCREEN = 6, /* the screen (mica_ram_info gives its geometry) */
+    NS_CAP_LOG = 7,    /* the kernel log (SYS_LOG_BIND, SYS_LOG_READ) */
+    NS_CAP_CRTC = 8,   /* I/O ports 0x3d4..0x3d5: the VGA text cursor */
 };
 
 /* Client calls: MICA_OK or a negative MICA_E*. */

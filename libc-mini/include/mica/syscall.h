@@ -84,6 +84,12 @@ long mica_irq_bind(uint64_t irq, uint64_t ntf, uint64_t bits);
 long mica_irq_ack(uint64_t irq);
 long mica_system(uint64_t sys, uint32_t op);
 
+/* The kernel log (see abi.h, SYS_LOG_BIND): bind returns the position
+ * the kernel had printed up to; read returns the bytes copied from *pos
+ * (raised when older bytes are gone). */
+long mica_log_bind(uint64_t log, uint64_t ntf, uint64_t bits);
+long mica_log_read(uint64_t log, uint64_t *pos, void *buf, size_t len);
+
 /* Memory mechanism (the memory server's tools; see abi.h). */
 long mica_map(uint64_t task, uint64_t va, uint64_t ram, uint64_t index, unsigned flags);
 long mica_unmap(uint64_t task, uint64_t va); /* >= 0: the frame's index */

@@ -1,0 +1,65 @@
+/*
+ * Kernel log syscalls: the mechanism a console server uses to show the
+ * kernel log (lib/klog.c) on the devices it owns.
+ *
+ *   SYS_LOG_BIND  makes the caller the log's reader (the kernel stops
+ *                 printing and signals a notification instead)
+ *   SYS_LOG_READ  copies log bytes out and confirms what was shown
+ *
+ * Both need a handle to the log object with MANAGE: a boot capability,
+ * which init hands to the console only.
+ */
+#include "arch.h"
+#include "ipc/ipc.h"
+#include "kernel.h"
+#include "lib/klog.h"
+#include "syscall/sys_common.h"
+
+static int log_object; /* the one log; handles name it by address */
+
+void *sys_log_object(void)
+{
+    return &log_object;
+}
+
+static bool log_arg(struct thread *self, uint64_t h, int *err)
+{
+    return handle_get(&self->task->handles, h, MICA_OBJ_LOG, MICA_RIGHT_MANAGE, NULL,
+                      err);
+}
+
+int64_t sys_log_bind(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    if (!log_arg(self, ARG(0), &err))
+        return err;
+    struct notification *n = handle_get(
+        &self->task->handles, ARG(1), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, NULL, &err);
+    if (!n)
+        return err;
+    if (ARG(2) == 0)
+        return MICA_EINVAL;
+    return (int64_t)klog_bind(self->task, n, ARG(2));
+}
+
+int64_t sys_log_read(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    if (!log_arg(self, ARG(0), &err))
+        return err;
+    uint64_t len = ARG(3);
+    if (len > MICA_LOG_READ_MAX)
+        return MICA_ERANGE;
+    uint64_t pos;
+    if (arch_copy_from_user(&pos, ARG(1), sizeof(pos)) != 0)
+        return MICA_EFAULT;
+    /* Through a buffer on this thread's stack: the user copy may block on
+     * a pager, and the ring and other readers may move meanwhile. */
+    char buf[MICA_LOG_READ_MAX];
+    uint64_t want = pos;
+    size_t n = klog_read(self->task, &pos, buf, len);
+    if (arch_copy_to_user(ARG(2), buf, n) != 0 ||
+        (pos != want && arch_copy_to_user(ARG(1), &pos, sizeof(pos)) != 0))
+        return MICA_EFAULT;
+    return (int64_t)n;
+}
