@@ -7,7 +7,9 @@
  * While the devices are in the middle of a client's line and no client is
  * waiting for input, a log line waits up to WAIT_ROUNDS * WAIT_MS for that
  * line to end (a client printing a line in pieces); after that, or at a
- * prompt, output.c prints it below and repeats the client's line.
+ * prompt, output.c prints it below, and the client's line is repeated
+ * once the log has been quiet for QUIET_MS (or before the client's next
+ * output, whichever comes first).
  */
 #include "kernel_log.h"
 
@@ -22,6 +24,8 @@
 #define WAIT_ROUNDS 5
 /* A partial log line left alone this long is printed as it is. */
 #define PARTIAL_MS 200
+/* The log is quiet after this long: a client line it cut is repeated. */
+#define QUIET_MS 200
 
 static uint64_t log_handle, log_ntf;
 static uint64_t pos;            /* next log byte to read */
@@ -90,14 +94,22 @@ _Noreturn static void run(uint64_t arg, void *ipc_buffer)
     (void)arg;
     (void)ipc_buffer;
     for (;;) {
-        uint64_t bits;
-        long st =
-            mica_notify_wait(log_ntf, &bits, line_len ? PARTIAL_MS : MICA_WAIT_FOREVER);
         out_lock();
-        wait_for_line_end();
-        if (st == MICA_ETIMEOUT && line_len)
+        uint64_t timeout = line_len     ? PARTIAL_MS
+                           : out_owed() ? QUIET_MS
+                                        : MICA_WAIT_FOREVER;
+        out_unlock();
+        uint64_t bits;
+        long st = mica_notify_wait(log_ntf, &bits, timeout);
+        out_lock();
+        if (st == MICA_ETIMEOUT && line_len) {
             flush_line();
-        kernel_log_drain();
+        } else if (st == MICA_ETIMEOUT) {
+            out_repay();
+        } else {
+            wait_for_line_end();
+            kernel_log_drain();
+        }
         out_unlock();
         if (st != MICA_OK && st != MICA_ETIMEOUT)
             mica_sleep_ms(WAIT_MS * 10);

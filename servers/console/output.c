@@ -18,6 +18,7 @@ static char line[LINE_KEEP];
 static size_t line_len;
 static bool mid_line; /* the devices' last byte was no "\n" */
 static bool reading;
+static bool owed; /* log lines cut the client's line: it is to be printed again */
 
 /* One CPU runs the console's threads in turn; a busy lock is given up to
  * the holder by yielding. */
@@ -57,8 +58,22 @@ static void keep(const char *s, size_t n)
     }
 }
 
+void out_repay(void)
+{
+    if (owed) {
+        owed = false;
+        devices(line, line_len, OUT_BOTH);
+    }
+}
+
+bool out_owed(void)
+{
+    return owed;
+}
+
 void out_client(const char *s, size_t n)
 {
+    out_repay();
     devices(s, n, OUT_BOTH);
     keep(s, n);
 }
@@ -80,13 +95,12 @@ bool out_reading(void)
 
 void out_log_line(const char *s, size_t n, size_t serial_from)
 {
-    bool interrupted = mid_line;
-    if (interrupted)
+    if (mid_line) {
         devices("\n", 1, OUT_BOTH);
+        owed = true;
+    }
     if (serial_from > n)
         serial_from = n;
     devices(s, n, OUT_SCREEN);
     uart_write(s + serial_from, n - serial_from);
-    if (interrupted)
-        devices(line, line_len, OUT_BOTH);
 }

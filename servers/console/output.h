@@ -6,9 +6,10 @@
  *
  * Kernel log lines are printed whole and never inside a client's line:
  * when the devices are in the middle of one, a log line waits for it to
- * end; if a client is waiting for input at that line (a prompt), the log
- * lines are printed below it and the prompt line with what was typed so
- * far is printed again under them.
+ * end; if a client is waiting for input at that line (a prompt), or the
+ * line does not end soon, the log lines are printed below it, and the
+ * client's line so far (the prompt and what was typed) is printed again
+ * under them: before the client's next byte, or once the log is quiet.
  */
 #ifndef MICA_CONSOLE_OUTPUT_H
 #define MICA_CONSOLE_OUTPUT_H
@@ -39,5 +40,9 @@ bool out_reading(void);
 /* One whole log line (ending in "\n"), the part before `serial_from` only
  * to the screen. */
 void out_log_line(const char *s, size_t n, size_t serial_from);
+
+/* Whether log lines cut the client's line, and printing it again. */
+bool out_owed(void);
+void out_repay(void);
 
 #endif

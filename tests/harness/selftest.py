@@ -4,11 +4,18 @@
 Usage: python3 tests/harness/selftest.py [-v]
 
 Unit-tests the serial line/step matching of mica_qemu.py (fed with bytes),
-the TESTS/BENCH report checks and the QEMU command line; runs mica_qemu.py
-end to end against a fake QEMU (a Python script speaking on stdin/stdout);
-and checks that make_bad_modules.py writes the intended ELF files.
+the TESTS/BENCH report checks and the QEMU command line; the screen parts:
+parsing Mica's font from font8x16.c, decoding text from a synthetic RGB
+framebuffer drawn with that font and from VGA text memory, PPM parsing, the
+PNG writer, the screen-row matching and its scroll tracking, and the
+key-to-QKeyCode mapping; runs mica_qemu.py end to end against fake QEMUs
+(Python scripts: one speaking serial on stdin/stdout, one with no serial and
+a QMP socket with a screen and a keyboard); and checks that
+make_bad_modules.py writes the intended ELF files.
 """
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -187,6 +194,47 @@ class ArgsTest(unittest.TestCase):
         self.assertIn(f"if=pflash,format=raw,unit=0,readonly=on,file={self.iso}", cmd)
         self.assertIn("if=pflash,format=raw,unit=1,file=/tmp/copy.fd", cmd)
 
+    def test_no_serial_command_has_qmp(self):
+        args = mq.parse_args(["--iso", self.iso, "--no-serial", "--step", "screen=x",
+                              "--machine", "q35"])
+        self.assertTrue(mq.needs_qmp(args))
+        cmd = mq.qemu_command(args, None, "/tmp/q/qmp.sock")
+        self.assertEqual(cmd[3:5], ["-machine", "q35"])
+        self.assertEqual(cmd[cmd.index("-serial") + 1], "none")
+        self.assertEqual(cmd[cmd.index("-monitor") + 1], "none")
+        self.assertEqual(cmd[cmd.index("-qmp") + 1], "unix:/tmp/q/qmp.sock,server=on,wait=off")
+        plain = mq.parse_args(["--iso", self.iso, "--step", "expect=x"])
+        self.assertFalse(mq.needs_qmp(plain))
+        self.assertNotIn("-qmp", mq.qemu_command(plain, None))
+        self.assertNotIn("-machine", mq.qemu_command(plain, None))
+        with_key = mq.parse_args(["--iso", self.iso, "--step", "key=a", "--step", "expect=x"])
+        self.assertTrue(mq.needs_qmp(with_key))
+
+    def test_no_serial_refuses_serial_steps(self):
+        for extra in (["--step", "expect=x"], ["--step", "send=x"], ["--tests-summary"],
+                      ["--step", "exit=0", "--bench"]):
+            with self.assertRaises(SystemExit, msg=extra), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                mq.parse_args(["--iso", self.iso, "--no-serial", "--step", "exit=0"] + extra)
+
+    def test_boot_media(self):
+        args = mq.parse_args(["--iso", self.iso, "--step", "expect=x", "--boot-media", "usb"])
+        cmd = mq.qemu_command(args, None)
+        self.assertNotIn("-cdrom", cmd)
+        self.assertIn(f"if=none,id=stick,format=raw,readonly=on,file={self.iso}", cmd)
+        self.assertIn("usb-storage,bus=xhci.0,drive=stick,bootindex=0", cmd)
+        args = mq.parse_args(["--iso", self.iso, "--step", "expect=x", "--boot-media", "ide"])
+        cmd = mq.qemu_command(args, None)
+        self.assertNotIn("-cdrom", cmd)
+        self.assertEqual(cmd[-4:], ["-drive", "if=ide,index=0,media=disk,format=raw,"
+                                    f"snapshot=on,file={self.iso}", "-boot", "c"])
+        self.assertEqual(mq.boot_media_args("usb", "/a,b.iso")[1],
+                         "if=none,id=stick,format=raw,readonly=on,file=/a,,b.iso")
+
+    def test_bad_font_is_a_usage_error(self):
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            mq.parse_args(["--iso", self.iso, "--step", "screen=x", "--font", self.iso])
+
     def test_forbid_defaults(self):
         args = mq.parse_args(["--iso", self.iso, "--step", "expect=x", "--forbid", "oops"])
         self.assertEqual(args.forbid, ["oops", "^UBSAN:", "^PANIC:"])
@@ -287,6 +335,378 @@ class EndToEndTest(unittest.TestCase):
         status, out = self.harness("ok", "--step", "send=x\n", "--step", "expect=never")
         self.assertEqual(status, 1)
         self.assertIn("QEMU exited (status 33) before expect=never matched", out)
+
+
+# ---- Screen, keyboard and QMP parts ---------------------------------------
+
+FONT = mq.Font.load(mq.DEFAULT_FONT)
+WHITE, GREY, BLACK, BLUE = b"\xff\xff\xff", b"\xaa\xaa\xaa", b"\0\0\0", b"\0\0\xaa"
+
+
+def render_rgb(font, lines, width, height, colours=lambda row, col: (GREY, BLACK)):
+    """A width x height RGB picture with lines drawn in 8x16 cells from the
+    top-left corner the way libc-mini/src/screen.c draws them; colours gives
+    each cell's (foreground, background).  Pixels outside the cells are
+    left a colour of their own (dark red)."""
+    pixels = bytearray(b"\x40\0\0" * (width * height))
+    for row in range(height // 16):
+        text = lines[row] if row < len(lines) else ""
+        for col in range(width // 8):
+            fg, bg = colours(row, col)
+            glyph = font.glyph(text[col] if col < len(text) else " ")
+            for y in range(16):
+                for x in range(8):
+                    offset = ((row * 16 + y) * width + col * 8 + x) * 3
+                    pixels[offset:offset + 3] = fg if glyph[y] & (0x80 >> x) else bg
+    return bytes(pixels)
+
+
+def read_png(data):
+    """(width, height, RGB bytes) of a PNG as png_bytes writes it (one
+    IDAT, filter type 0 on every row); checks the chunk CRCs."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "PNG signature"
+    pos, chunks = 8, []
+    while pos < len(data):
+        length, = mq.struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        crc, = mq.struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == mq.zlib.crc32(kind + body) & 0xFFFFFFFF, f"CRC of {kind}"
+        chunks.append((kind, body))
+        pos += 12 + length
+    assert [k for k, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"], chunks
+    width, height, depth, colour, comp, filt, interlace = mq.struct.unpack(">IIBBBBB",
+                                                                           chunks[0][1])
+    assert (depth, colour, comp, filt, interlace) == (8, 2, 0, 0, 0)
+    raw = mq.zlib.decompress(chunks[1][1])
+    stride = width * 3 + 1
+    assert len(raw) == stride * height
+    assert all(raw[y * stride] == 0 for y in range(height))
+    return width, height, b"".join(raw[y * stride + 1:(y + 1) * stride] for y in range(height))
+
+
+class FontTest(unittest.TestCase):
+    def test_every_glyph_parsed_and_distinct(self):
+        self.assertEqual(len(FONT.glyphs), 96)
+        self.assertEqual(FONT.glyph("A"), FONT.glyphs["A"])
+        self.assertEqual(FONT.glyph("\x01"), FONT.glyphs[None])
+        self.assertEqual(len(FONT.by_bitmap), 96, "two glyphs look the same")
+        # The glyph for 'H' as drawn in font8x16.c: two stems, one bar.
+        self.assertEqual(FONT.glyphs["H"][2], 0b11000110)
+        self.assertEqual(FONT.glyphs[" "], (0,) * 16)
+
+    def test_top_left_pixel_is_never_ink(self):
+        # The decoder takes a cell's top-left pixel as its background.
+        for ch, rows in FONT.glyphs.items():
+            self.assertFalse(rows[0] & 0x80, repr(ch))
+
+    def test_parse_errors(self):
+        with open(mq.DEFAULT_FONT) as f:
+            source = f.read()
+        with self.assertRaisesRegex(ValueError, "0x41"):
+            mq.Font.parse(source.replace("/* 0x41 'A' */", "/* gone */"))
+        with self.assertRaisesRegex(ValueError, "rows"):
+            mq.Font.parse(source.replace("R o o o o o o o o,", "", 1))
+        with self.assertRaisesRegex(ValueError, "placeholder"):
+            mq.Font.parse(source.replace("/* placeholder", "/* nothing"))
+
+
+class DecodeTest(unittest.TestCase):
+    ALL = "".join(chr(c) for c in range(0x20, 0x7F))
+
+    def test_rgb_round_trip_any_colours(self):
+        lines = [self.ALL[:40], self.ALL[40:80], self.ALL[80:] + " mica> ", "", "x" * 40]
+        width, height = 40 * 8 + 5, 5 * 16 + 7  # a margin that holds no whole cell
+        palette = [(GREY, BLACK), (BLACK, GREY), (WHITE, BLUE), (BLUE, WHITE)]
+        pixels = render_rgb(FONT, lines, width, height,
+                            lambda row, col: palette[(row + col) % 4])
+        decoded = mq.RgbDecoder(FONT).decode(width, height, pixels)
+        self.assertEqual(decoded, [line.ljust(40) for line in lines])
+
+    def test_unknown_and_placeholder_cells(self):
+        pixels = bytearray(render_rgb(FONT, ["\x01ab"], 32, 16))
+        pixels[(5 * 32 + 17) * 3] = 0x12  # ink of 'b' in a third colour: still ink
+        pixels[(0 * 32 + 27) * 3:(0 * 32 + 27) * 3 + 3] = WHITE  # ink in row 0 of ' '
+        self.assertEqual(mq.RgbDecoder(FONT).decode(32, 16, bytes(pixels)), ["?ab?"])
+        pixels[(1 * 32 + 19) * 3] = 0x12  # background of 'b' in a third colour
+        self.assertEqual(mq.RgbDecoder(FONT).decode(32, 16, bytes(pixels)), ["?a??"])
+
+    def test_cache_gives_same_answer(self):
+        decoder = mq.RgbDecoder(FONT)
+        pixels = render_rgb(FONT, ["abab"], 32, 16)
+        self.assertEqual(decoder.decode(32, 16, pixels), ["abab"])
+        self.assertEqual(len(decoder.cache), 2)
+        self.assertEqual(decoder.decode(32, 16, pixels), ["abab"])
+
+    def test_ega(self):
+        memory = bytearray(b" \x07" * 80 * 25)
+        for i, byte in enumerate(b"mica> \x00\xc4ok"):
+            memory[i * 2] = byte
+        memory[80 * 2 * 24] = ord("z")
+        lines = mq.decode_ega(bytes(memory))
+        self.assertEqual(len(lines), 25)
+        self.assertEqual(lines[0], "mica>  ?ok".ljust(80))
+        self.assertEqual(lines[24], "z".ljust(80))
+
+    def test_ppm(self):
+        data = b"P6\n# made by hand\n2 1\n255\n" + b"\x01\x02\x03\x04\x05\x06"
+        self.assertEqual(mq.parse_ppm(data), (2, 1, b"\x01\x02\x03\x04\x05\x06"))
+        for bad in [b"P5\n2 1\n255\n" + b"\0" * 6, b"P6\n2 1\n255\n\0", b"P6\n2 1\n65535\n",
+                    b"P6 2"]:
+            with self.assertRaises(ValueError, msg=bad):
+                mq.parse_ppm(bad)
+
+    def test_png_round_trip(self):
+        width, height = 7, 3
+        pixels = bytes((x * 31 + y * 7 + c) & 255 for y in range(height)
+                       for x in range(width) for c in range(3))
+        self.assertEqual(read_png(mq.png_bytes(width, height, pixels)), (width, height, pixels))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "x.png")
+            mq.write_png(path, width, height, pixels)
+            with open(path, "rb") as f:
+                self.assertEqual(read_png(f.read())[2], pixels)
+
+
+class KeysTest(unittest.TestCase):
+    def test_mapping(self):
+        self.assertEqual(mq.keys_for_text("eA 9\n"),
+                         [["e"], ["shift", "a"], ["spc"], ["9"], ["ret"]])
+        self.assertEqual(mq.keys_for_text("-_./=,"),
+                         [["minus"], ["shift", "minus"], ["dot"], ["slash"], ["equal"],
+                          ["comma"]])
+        self.assertEqual(mq.keys_for_text('!"?|~\t\b'),
+                         [["shift", "1"], ["shift", "apostrophe"], ["shift", "slash"],
+                          ["shift", "backslash"], ["shift", "grave_accent"], ["tab"],
+                          ["backspace"]])
+
+    def test_every_printable_ascii_has_a_key(self):
+        chords = mq.keys_for_text(DecodeTest.ALL)
+        self.assertEqual(len(chords), 95)
+        self.assertEqual(len({tuple(c) for c in chords}), 95)
+
+    def test_key_step(self):
+        self.assertEqual(mq.parse_step(r"key=ls\n").keys, [["l"], ["s"], ["ret"]])
+        self.assertEqual(mq.parse_step("key=a\n").keys, [["a"], ["ret"]])
+        for bad in ["key=", "key=caf\u00e9", "key=\x01"]:
+            with self.assertRaises(mq.argparse.ArgumentTypeError, msg=bad):
+                mq.parse_step(bad)
+
+    def test_screen_steps(self):
+        self.assertEqual(mq.parse_step("screen=^a$").regex.pattern, "^a$")
+        self.assertEqual(mq.parse_step("screenshot=x.png").path, "x.png")
+        for bad in ["screen=(", "screenshot="]:
+            with self.assertRaises(mq.argparse.ArgumentTypeError, msg=bad):
+                mq.parse_step(bad)
+
+
+def screen(*rows, width=20, height=6):
+    return [row.ljust(width) for row in rows] + [" " * width] * (height - len(rows))
+
+
+class ScreenCursorTest(unittest.TestCase):
+    def find(self, cursor, regex, lines):
+        return cursor.search(re.compile(regex), lines)
+
+    def test_trailing_blanks(self):
+        cursor = mq.ScreenCursor()
+        lines = screen("boot", "mica> ", "hello")
+        self.assertEqual(self.find(mq.ScreenCursor(), "^mica> $", lines), 1)
+        self.assertEqual(self.find(mq.ScreenCursor(), "^hello$", lines), 2)
+        self.assertIsNone(self.find(mq.ScreenCursor(), "^hello  ", lines))
+        self.assertIsNone(self.find(cursor, "^x{20} $", screen("x" * 20)))  # no blank left
+
+    def test_rest_of_row_then_rows_below(self):
+        cursor = mq.ScreenCursor()
+        lines = screen("boot", "mica> echo hi", "hi", "mica> ")
+        self.assertEqual(self.find(cursor, "^mica> ", lines), 1)
+        self.assertEqual(self.find(cursor, "echo hi", lines), 1)  # same row, after the prompt
+        self.assertIsNone(self.find(cursor, "boot", lines))       # above
+        self.assertEqual(self.find(cursor, "^hi$", lines), 2)
+        self.assertEqual(self.find(cursor, "^mica> $", lines), 3)
+        self.assertIsNone(self.find(cursor, "^mica> ", lines))    # that prompt is used up
+
+    def test_row_grows_after_match(self):
+        cursor = mq.ScreenCursor()
+        self.assertEqual(self.find(cursor, "^mica> $", screen("boot", "mica> ")), 1)
+        later = screen("boot", "mica> ps", "  1 init", "mica> ")
+        self.assertEqual(self.find(cursor, "ps", later), 1)
+        self.assertEqual(self.find(cursor, "^mica> $", later), 3)
+
+    def test_scrolling(self):
+        cursor = mq.ScreenCursor()
+        first = screen("a", "b", "c", "mica> ", height=4)
+        self.assertEqual(self.find(cursor, "^mica> $", first), 3)
+        # Two rows of output after the typed command: the screen moved up 2.
+        moved = screen("c", "mica> echo x", "x", "mica> ", height=4)
+        self.assertEqual(mq.scroll_shift([r.rstrip() for r in first],
+                                         [r.rstrip() for r in moved]), 2)
+        self.assertIsNone(self.find(mq.ScreenCursor(), "^q", moved))
+        self.assertEqual(self.find(cursor, "^mica> $", moved), 3)  # not row 1
+
+    def test_scrolled_off_or_cleared(self):
+        cursor = mq.ScreenCursor()
+        self.assertEqual(self.find(cursor, "^mica> $", screen("a", "mica> ", height=3)), 1)
+        # Up by one row: the used prompt is now row 0; by two: it is gone.
+        self.assertEqual(self.find(mq.ScreenCursor(), "^mica> $",
+                                   screen("mica> ", "new", "mica> ", height=3)), 0)
+        self.assertEqual(self.find(cursor, "^mica> $",
+                                   screen("mica> ", "new", "mica> ", height=3)), 2)
+        cursor = mq.ScreenCursor()
+        self.find(cursor, "^mica> $", screen("a", "mica> ", height=3))
+        self.assertEqual(self.find(cursor, "^mica> $", screen("zzz", "mica> ", height=3)), 1)
+        # A screen of another size (a mode switch) is all new.
+        cursor = mq.ScreenCursor()
+        self.assertEqual(self.find(cursor, "b", screen("a", "b", height=3)), 1)
+        self.assertEqual(self.find(cursor, "a", screen("a", "b", "c", height=4)), 0)
+
+
+FAKE_QMP_QEMU = """\
+import json, os, socket, sys, threading
+sys.path.insert(0, {here!r})
+import mica_qemu as mq
+import selftest
+with open({pidfile!r}, "w") as f:
+    f.write(str(os.getpid()))
+mode = {mode!r}
+argv = sys.argv[1:]
+assert argv[argv.index("-serial") + 1] == "none"
+path = argv[argv.index("-qmp") + 1].split(",")[0][len("unix:"):]
+cols, rows = (80, 25) if mode == "text" else (40, 5)
+lines = ["fake firmware", "PANIC: fake" if mode == "panic" else "", "mica> "]
+font = mq.Font.load(mq.DEFAULT_FONT)
+LETTERS = {{"spc": " ", "minus": "-", "dot": ".", "slash": "/", "equal": "=", "comma": ","}}
+
+def key(chord):
+    # Type chord; True when it powers the machine off.
+    shift = chord[0] == "shift"
+    name = chord[-1]
+    if name == "ret":
+        command = lines[-1][len("mica> "):]
+        if command == "halt":
+            return True
+        lines.extend(["you typed " + command, "mica> "])
+    else:
+        ch = LETTERS.get(name, name)
+        lines[-1] += ch.upper() if shift and ch.isalpha() else ("_" if shift else ch)
+    del lines[:-rows]
+    return False
+
+def dump(filename, fmt="ppm"):
+    if mode == "text":
+        width, height, pixels = 720, 400, b"\\x11" * (720 * 400 * 3)
+    else:
+        width, height = cols * 8, rows * 16
+        pixels = selftest.render_rgb(font, lines, width, height)
+    with open(filename, "wb") as f:
+        if fmt == "png":
+            f.write(mq.png_bytes(width, height, pixels))
+        else:
+            f.write(b"P6\\n%d %d\\n255\\n" % (width, height) + pixels)
+
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(path)
+server.listen(1)
+conn, _ = server.accept()
+stream = conn.makefile("rwb")
+def say(message):
+    stream.write(json.dumps(message).encode() + b"\\r\\n")
+    stream.flush()
+say({{"QMP": {{"version": {{}}, "capabilities": []}}}})
+for raw in stream:
+    request = json.loads(raw)
+    name, args = request["execute"], request.get("arguments", {{}})
+    say({{"event": "FAKE", "data": {{}}}})
+    if name == "screendump":
+        if args.get("format", "ppm") == "png" and mode == "rgb":
+            say({{"error": {{"class": "GenericError", "desc": "Parameter 'format' is unexpected"}}}})
+            continue
+        dump(args["filename"], args.get("format", "ppm"))
+    elif name == "pmemsave":
+        assert (args["val"], args["size"]) == (0xB8000, 4000)
+        memory = bytearray(b" \\x07" * 2000)
+        for row, line in enumerate(lines):
+            for col, ch in enumerate(line[:80]):
+                memory[(row * 80 + col) * 2] = ord(ch)
+        with open(args["filename"], "wb") as f:
+            f.write(memory)
+    elif name == "send-key":
+        if key([k["data"] for k in args["keys"]]):
+            threading.Timer(0.5, os._exit, [0]).start()  # the guest powers off later
+    elif name != "qmp_capabilities":
+        say({{"error": {{"class": "CommandNotFound", "desc": name}}}})
+        continue
+    say({{"return": {{}}}})
+"""
+
+
+class NoSerialEndToEndTest(unittest.TestCase):
+    """mica_qemu.py --no-serial against a fake QEMU with a QMP socket, a
+    screen (RGB through the font, or VGA text memory) and a keyboard."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.iso = os.path.join(self.tmp.name, "fake.iso")
+        open(self.iso, "w").close()
+        self.pidfile = os.path.join(self.tmp.name, "pid")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def harness(self, mode, *extra, timeout="10"):
+        fake = os.path.join(self.tmp.name, "fake-qemu")
+        with open(fake, "w") as f:
+            f.write(f"#!{sys.executable}\n" +
+                    FAKE_QMP_QEMU.format(here=HERE, pidfile=self.pidfile, mode=mode))
+        os.chmod(fake, 0o755)
+        cmd = [sys.executable, os.path.join(HERE, "mica_qemu.py"), "--iso", self.iso,
+               "--qemu", fake, "--timeout", timeout, "--no-serial", *extra]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        return result.returncode, result.stdout
+
+    def session(self, mode):
+        log = os.path.join(self.tmp.name, "screen.log")
+        shot = os.path.join(self.tmp.name, "shots", "end.png")
+        mid = os.path.join(self.tmp.name, "mid.png")
+        status, out = self.harness(
+            mode, "--log", log, "--screenshot", shot,
+            "--step", "screen=^mica> $", "--step", r"key=echo Hi_there\n",
+            "--step", "screen=^you typed echo Hi_there$", "--step", "screen=^mica> $",
+            "--step", f"screenshot={mid}", "--step", r"key=halt\n", "--step", "exit=0")
+        self.assertEqual(status, 0, out)
+        self.assertIn("PASS: 7 steps", out)
+        with open(log) as f:
+            self.assertIn("mica> echo Hi_there\nyou typed echo Hi_there\nmica> halt", f.read())
+        for path in (shot, mid):
+            with open(path, "rb") as f:
+                width, height, _ = read_png(f.read())
+        return width, height
+
+    def test_rgb_session(self):
+        self.assertEqual(self.session("rgb"), (320, 80))
+        self.assert_fake_gone()
+
+    def test_text_session(self):
+        self.assertEqual(self.session("text"), (720, 400))
+
+    def test_no_second_match_on_used_prompt(self):
+        status, out = self.harness("rgb", "--step", "screen=^mica> ", "--step", "screen=^mica> ",
+                                   timeout="2")
+        self.assertEqual(status, 1)
+        self.assertIn("step 2/2 (screen=^mica> ) failed: timeout", out)
+        self.assertIn("---- screen (rgb 320x80) ----\nfake firmware\n\nmica>\n", out)
+        self.assertNotIn("serial log", out)
+        self.assert_fake_gone()
+
+    def test_forbid_on_screen(self):
+        status, out = self.harness("panic", "--step", "screen=never")
+        self.assertEqual(status, 1)
+        self.assertIn("forbidden pattern '^PANIC:' on the screen: 'PANIC: fake'", out)
+
+    def assert_fake_gone(self):
+        with open(self.pidfile) as f:
+            pid = int(f.read())
+        with self.assertRaises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def parse_elf(image):
