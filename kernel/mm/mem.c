@@ -16,6 +16,8 @@
 /* The boot page tables map the first 4 GiB; the bitmap must live there. */
 #define BOOT_MAPPED 0x100000000ull
 
+_Static_assert(MAX_USABLE <= PMM_MAX_RANGES, "the allocator holds every usable range");
+
 static struct pmm frames;
 static struct pmm_range usable[MAX_USABLE];
 

@@ -21,14 +21,19 @@ struct ram_object {
     /* One bit per frame: mapped in some task. A frame is never mapped twice
      * (no accidental sharing), and the bits survive a restart of the memory
      * server, whose fresh allocator then meets EBUSY for frames still in
-     * use. NULL for objects that may be shared (the screen). */
+     * use. NULL for objects that may be shared (the screen). The map is
+     * cleared a page at a time, when a frame of that page is first claimed:
+     * bit p of `in_use_ready` says whether page p of it is valid; a page
+     * that is not has no frame mapped. */
     uint8_t *in_use;
+    uint64_t *in_use_ready;
 };
 
-/* Takes every free frame above the first `keep` free ones out of the
- * kernel's allocator and into *r. */
+/* Takes the free frames above the first `keep` free ones out of the
+ * kernel's allocator and into *r, in a few steps per range
+ * (pmm_give_top), and carves the in-use map out of them. */
 void ram_donate(struct pmm *pmm, struct ram_object *r, uint64_t keep);
-/* Marks frame `index` mapped; false if it already was. */
+/* Marks frame `index` mapped; false if it already was or is out of range. */
 bool ram_claim(struct ram_object *r, uint64_t index);
 /* Marks the frame at phys unmapped; false if it is not part of r. */
 bool ram_release_phys(struct ram_object *r, uint64_t phys);

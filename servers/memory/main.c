@@ -6,8 +6,10 @@
  * back the frames of clients that died (the kernel removes their mappings
  * but leaves RAM frames to us).
  *
- * At start it fetches the RAM capability from init, maps the first frames
- * of RAM at TABLE_VA for its own tables (frames.h) and registers "memory".
+ * At start it fetches the RAM capability from init, sets its allocator up
+ * with the last frames of RAM kept for its own tables (frames.h), which it
+ * maps at TABLE_VA a page at a time as they are needed, and registers
+ * "memory": nothing at start takes time in proportion to the RAM there is.
  * The loop is receive -> check -> do_* -> reply; each do_* validates every
  * field of the request before it changes anything, and a bad request gets
  * an error reply, never a crash. It prints nothing while it works.
@@ -44,11 +46,12 @@
 #define PF_FETCH   (1u << 4)
 
 struct server {
-    uint64_t ram;     /* the RAM object */
-    uint64_t ep;      /* our endpoint, all rights */
-    uint64_t ep_send; /* a send copy: registered by name, and every pager */
-    uint32_t self;    /* our task id, owner of the table frames */
-    uint64_t own_frames;
+    uint64_t ram;         /* the RAM object */
+    uint64_t ep;          /* our endpoint, all rights */
+    uint64_t ep_send;     /* a send copy: registered by name, and every pager */
+    uint32_t self;        /* our task id */
+    uint64_t own_frames;  /* the frames of our tables, mapped or not yet */
+    uint64_t table_first; /* RAM index of the first of them */
     struct frames frames;
 };
 
@@ -324,7 +327,7 @@ static void do_stats(struct request *rq, struct response *rs)
     }
     probe_all();
     struct client *c = client_find((uint32_t)rq->badge);
-    rs->w[0] = srv.frames.total;
+    rs->w[0] = srv.frames.total + srv.own_frames;
     rs->w[1] = srv.frames.free;
     rs->w[2] = c ? c->frames : 0;
 }
@@ -418,26 +421,34 @@ static void dispatch(struct request *rq, struct response *rs)
 
 /* ---- Start. */
 
-/* Maps the first frames of RAM at TABLE_VA and sets the allocator up in
- * them; those frames are ours for good. */
-static long map_tables(uint64_t total)
+/* Backs page `page` of our tables (frames.h): maps its frame, one of the
+ * last frames of RAM, at its place after TABLE_VA and zeroes it. */
+static bool back_table_page(void *ctx, uint64_t page)
+{
+    (void)ctx;
+    uint64_t va = TABLE_VA + page * PAGE;
+    if (page >= srv.own_frames ||
+        mica_map(MICA_HANDLE_SELF, va, srv.ram, srv.table_first + page, MICA_MAP_WRITE) !=
+            MICA_OK)
+        return false;
+    memset((void *)(uintptr_t)va, 0, PAGE);
+    return true;
+}
+
+/* Sets the allocator up over the frames of RAM below the last few, which
+ * hold its tables and are ours for good. No table page is mapped yet: the
+ * allocator asks for each when it first needs it (back_table_page). */
+static long setup_tables(uint64_t total)
 {
     if (total > FRAMES_MAX)
         total = FRAMES_MAX;
-    uint64_t pages = (frames_table_bytes(total) + PAGE - 1) / PAGE;
+    uint64_t pages = frames_table_pages(total);
     if (total == 0 || pages >= total)
         return MICA_ENOMEM;
-    for (uint64_t i = 0; i < pages; i++) {
-        long st =
-            mica_map(MICA_HANDLE_SELF, TABLE_VA + i * PAGE, srv.ram, i, MICA_MAP_WRITE);
-        if (st != MICA_OK)
-            return st;
-    }
-    memset((void *)(uintptr_t)TABLE_VA, 0, pages * PAGE);
-    frames_init(&srv.frames, (void *)(uintptr_t)TABLE_VA, total);
-    for (uint64_t i = 0; i < pages; i++)
-        frames_claim(&srv.frames, i, srv.self);
+    srv.table_first = total - pages;
     srv.own_frames = pages;
+    frames_init(&srv.frames, (void *)(uintptr_t)TABLE_VA, total - pages, back_table_page,
+                NULL);
     return MICA_OK;
 }
 
@@ -458,7 +469,7 @@ static long start(const char **step)
     if (st != MICA_OK)
         return st;
     *step = "tables";
-    st = map_tables(info.ram_frames);
+    st = setup_tables(info.ram_frames);
     if (st != MICA_OK)
         return st;
     *step = "endpoint";

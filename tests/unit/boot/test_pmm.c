@@ -5,7 +5,10 @@
  * expected output; a randomized comparison against a frame-by-frame
  * reference model covers the combinations. The allocator tests drain memory,
  * free it again, and check that every bad free is refused without side
- * effects and that free + used == usable throughout.
+ * effects and that free + used == usable throughout; a second model runs
+ * random allocations, frees, reservations and give-aways against a
+ * frame-by-frame allocator, and a large map checks that setting up and
+ * giving away gigabytes leaves the bitmap untouched beyond what is used.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -214,9 +217,9 @@ static void test_ranges_model(void)
 static void test_bitmap_sizing(void)
 {
     const struct pmm_range r[] = {{0x1000, 0x9f000}, {0x100000, 0x8000000}};
-    /* 0x8000 frames -> 0x1000 bytes per map, two maps. */
-    CHECK_EQ(pmm_bitmap_bytes(r, 2), 0x2000);
-    CHECK_EQ(pmm_bitmap_bytes(r, 1), 2 * 24); /* 0x9f frames -> 3 words */
+    /* 0x8000 frames -> 0x1000 bytes, one bit per frame. */
+    CHECK_EQ(pmm_bitmap_bytes(r, 2), 0x1000);
+    CHECK_EQ(pmm_bitmap_bytes(r, 1), 24); /* 0x9f frames -> 3 words */
     CHECK_EQ(pmm_bitmap_bytes(r, 0), 0);
 
     CHECK_EQ(pmm_place_bitmap(r, 2, 0x2000, UINT64_MAX), 0x1000);
@@ -242,7 +245,7 @@ static void test_alloc(void)
     uint8_t *bm = malloc(bytes);
     struct pmm p;
 
-    CHECK_EQ(bytes, 2 * 48); /* 0x142 frames -> 6 words */
+    CHECK_EQ(bytes, 48); /* 0x142 frames -> 6 words */
     CHECK_EQ(pmm_init(&p, bm, bytes - 1, r, 2), -1);
     CHECK_EQ(pmm_alloc(&p), PMM_NONE);
     CHECK_EQ(pmm_init(&p, NULL, bytes, r, 2), -1);
@@ -313,7 +316,7 @@ static void test_alloc(void)
     free(bm);
 
     /* Ranges that pmm_usable_ranges() would never produce are refused. */
-    uint8_t small[64];
+    uint64_t small[8];
     const struct pmm_range unsorted[] = {{0x5000, 0x6000}, {0x1000, 0x2000}};
     const struct pmm_range overlapping[] = {{0x1000, 0x3000}, {0x2000, 0x4000}};
     const struct pmm_range unaligned[] = {{0x1000, 0x2800}};
@@ -342,7 +345,7 @@ static void test_alloc_large(void)
     size_t n = pmm_usable_ranges(map, 2, res, 1, out, 256);
     RANGES(n, {0xfff00000ull, 0x100000000ull}, {0x200000000ull, 0x200010000ull});
     uint64_t bytes = pmm_bitmap_bytes(out, n);
-    CHECK_EQ(bytes, 2 * 0x40008); /* 0x200010 frames -> 0x8001 words */
+    CHECK_EQ(bytes, 0x40008); /* 0x200010 frames -> 0x8001 words */
     uint8_t *bm = malloc(bytes);
     struct pmm p;
     CHECK_EQ(pmm_init(&p, bm, bytes, out, n), 0);
@@ -359,6 +362,304 @@ static void test_alloc_large(void)
     free(bm);
 }
 
+/* pmm_init refusals added with the range copy. */
+static void test_init_limits(void)
+{
+    static uint64_t bm[64];
+    static struct pmm_range many[PMM_MAX_RANGES + 1];
+    struct pmm p;
+    for (size_t i = 0; i < N(many); i++)
+        many[i] = (struct pmm_range){(2 * i + 1) * F, (2 * i + 2) * F};
+    CHECK_EQ(pmm_init(&p, bm, sizeof(bm), many, PMM_MAX_RANGES), 0);
+    CHECK_EQ(p.usable, PMM_MAX_RANGES);
+    CHECK_EQ(pmm_init(&p, bm, sizeof(bm), many, PMM_MAX_RANGES + 1), -1);
+    CHECK_EQ(p.usable, 0);
+    /* A bitmap that is not 8-byte aligned. */
+    CHECK_EQ(pmm_init(&p, (uint8_t *)bm + 4, sizeof(bm) - 4, many, 1), -1);
+
+    /* Adjacent ranges are accepted and behave as one. */
+    const struct pmm_range adj[] = {{0x1000, 0x3000}, {0x3000, 0x5000}};
+    CHECK_EQ(pmm_init(&p, bm, sizeof(bm), adj, 2), 0);
+    struct pmm_range got[4];
+    CHECK_EQ(pmm_give_top(&p, 100, got, 4), 1);
+    CHECK_EQ(got[0].base, 0x1000);
+    CHECK_EQ(got[0].end, 0x5000);
+}
+
+/* pmm_give_top by hand: untouched ranges in one step each, runs merged
+ * across the tracked boundary, a stop at the first frame in use, `max`. */
+static void test_give_top(void)
+{
+    /* Frames 1-0x3f, 0x100-0x2ff, 0x400-0x4ff. */
+    const struct pmm_range r[] = {
+        {0x1000, 0x40000}, {0x100000, 0x300000}, {0x400000, 0x500000}};
+    const uint64_t usable = 0x3f + 0x200 + 0x100;
+    static uint64_t bm[32];
+    struct pmm p;
+    struct pmm_range got[8];
+
+    CHECK_EQ(pmm_init(&p, bm, sizeof(bm), r, 3), 0);
+    CHECK_EQ(pmm_give_top(&p, 0, got, 8), 0);
+    CHECK_EQ(pmm_give_top(&p, 0x10, got, 0), 0); /* no room for a run */
+    CHECK_EQ(p.frames, 0x500);
+    CHECK_EQ(pmm_give_top(&p, 0x10, got, 8), 1);
+    CHECK_EQ(got[0].base, 0x4f0000);
+    CHECK_EQ(got[0].end, 0x500000);
+    CHECK_EQ(p.frames, 0x4f0);
+    CHECK_EQ(pmm_free_frames(&p), usable - 0x10);
+    CHECK_EQ(pmm_used_frames(&p), 0x10);
+    CHECK_EQ(p.ready, 0); /* nothing tracked yet */
+
+    /* Track up to frame 0x140 (allocations are lowest first), then give
+     * away the rest of the top range, the hole, and the middle range down
+     * into the tracked part: one run per range, the middle one merged
+     * across `ready`, stopping above the highest frame in use. */
+    uint64_t a = 0;
+    for (int i = 0; i < 0x3f + 0x41; i++)
+        a = pmm_alloc(&p);
+    CHECK_EQ(a, 0x140000);
+    CHECK_EQ(p.ready, 0x180);
+    CHECK_EQ(pmm_free(&p, 0x13f000), 0); /* a hole below the top one in use */
+    CHECK_EQ(pmm_give_top(&p, UINT64_MAX, got, 8), 2);
+    CHECK_EQ(got[0].base, 0x400000);
+    CHECK_EQ(got[0].end, 0x4f0000);
+    CHECK_EQ(got[1].base, 0x141000);
+    CHECK_EQ(got[1].end, 0x300000);
+    CHECK_EQ(p.frames, 0x141);
+    CHECK_EQ(pmm_free_frames(&p), 1);
+    CHECK_EQ(pmm_used_frames(&p), usable - 1);
+
+    /* Given-away frames are gone: not free, not freeable, not handed out. */
+    CHECK(!pmm_is_free(&p, 0x200000));
+    CHECK_EQ(pmm_free(&p, 0x200000), -1);
+    CHECK_EQ(pmm_free(&p, 0x141000), -1);
+    CHECK_EQ(pmm_reserve(&p, 0x141000, 0x1000), 0);
+    CHECK_EQ(pmm_alloc(&p), 0x13f000);
+    CHECK_EQ(pmm_alloc(&p), PMM_NONE);
+    CHECK_EQ(pmm_free(&p, 0x140000), 0);
+    CHECK_EQ(pmm_alloc(&p), 0x140000);
+
+    /* Stops at the frame in use: nothing more to give. */
+    CHECK_EQ(pmm_give_top(&p, UINT64_MAX, got, 8), 0);
+
+    /* `max` cuts the walk where a new run would start. */
+    CHECK_EQ(pmm_init(&p, bm, sizeof(bm), r, 3), 0);
+    CHECK_EQ(pmm_give_top(&p, UINT64_MAX, got, 2), 2);
+    CHECK_EQ(got[1].base, 0x100000);
+    CHECK_EQ(got[1].end, 0x300000);
+    CHECK_EQ(pmm_free_frames(&p), 0x3f);
+    CHECK_EQ(pmm_alloc(&p), 0x1000);
+    CHECK_EQ(pmm_give_top(&p, UINT64_MAX, got, 8), 1);
+    CHECK_EQ(got[0].base, 0x2000);
+    CHECK_EQ(got[0].end, 0x40000);
+    CHECK_EQ(pmm_free_frames(&p), 0);
+    CHECK_EQ(pmm_used_frames(&p), usable);
+}
+
+/* A 16 GiB machine: setting up, reserving the bitmap, a few allocations and
+ * giving three quarters of RAM away leave the bitmap untouched above the
+ * few words in use. */
+static void test_lazy_large(void)
+{
+    const struct mb2_mmap_entry map[] = {{0x0, 0x9fc00, AV},
+                                         {0x100000, 0xbff00000ull, AV},
+                                         {0xc0000000ull, 0x40000000ull, RS},
+                                         {0x100000000ull, 0x340000000ull, AV}};
+    const struct pmm_range res[] = {{0, 0x100000}, {0x100000, 0x400000}};
+    size_t n = pmm_usable_ranges(map, N(map), res, N(res), out, 256);
+    RANGES(n, {0x400000, 0xc0000000ull}, {0x100000000ull, 0x440000000ull});
+    uint64_t bytes = pmm_bitmap_bytes(out, n);
+    CHECK_EQ(bytes, 0x440000000ull / F / 8);
+    uint64_t where = pmm_place_bitmap(out, n, bytes, 0x100000000ull);
+    CHECK_EQ(where, 0x400000);
+
+    uint64_t *bm = malloc(bytes);
+    memset(bm, 0xa5, bytes);
+    struct pmm p;
+    CHECK_EQ(pmm_init(&p, bm, bytes, out, n), 0);
+    CHECK_EQ(pmm_reserve(&p, where, bytes), bytes / F);
+    uint64_t usable = (0xc0000000ull - 0x400000 + 0x340000000ull) / F;
+    CHECK_EQ(p.usable, usable);
+    for (int i = 0; i < 300; i++)
+        CHECK_EQ(pmm_alloc(&p), where + bytes + (uint64_t)i * F);
+
+    uint64_t avail = pmm_free_frames(&p), want = avail - avail / 4;
+    struct pmm_range got[4];
+    CHECK_EQ(pmm_give_top(&p, want, got, 4), 1);
+    CHECK_EQ(got[0].end, 0x440000000ull);
+    CHECK_EQ(got[0].base, 0x440000000ull - want * F);
+    CHECK_EQ(pmm_free_frames(&p), avail - want);
+
+    /* Words above the ready mark were never written. */
+    uint64_t words = bytes / 8, touched = 0;
+    for (uint64_t w = p.ready / 64; w < words; w++)
+        touched += bm[w] != 0xa5a5a5a5a5a5a5a5ull;
+    CHECK_EQ(touched, 0);
+    CHECK(p.ready <= (where + bytes) / F + 300 + 64);
+
+    /* Allocation goes on, lowest first, across the 3-4 GiB hole. */
+    CHECK_EQ(pmm_alloc(&p), where + bytes + 300 * F);
+    CHECK_EQ(pmm_reserve(&p, 0x400000, 0xc0000000ull - 0x400000),
+             (0xc0000000ull - 0x400000) / F - bytes / F - 301);
+    CHECK_EQ(pmm_alloc(&p), 0x100000000ull);
+    CHECK_EQ(pmm_free(&p, 0xc0000000ull), -1);  /* never RAM */
+    CHECK_EQ(pmm_free(&p, 0x100001000ull), -1); /* free */
+    CHECK_EQ(pmm_free(&p, got[0].base), -1);    /* given away */
+    CHECK_EQ(pmm_used_frames(&p) + pmm_free_frames(&p), usable);
+    free(bm);
+}
+
+/* Random operations against a frame-by-frame allocator with the same rules
+ * (lowest free frame from the hint up, then from the bottom). */
+#define OPS_FRAMES 320
+enum { NOT_RAM, FREE, USED };
+
+struct model {
+    uint8_t state[OPS_FRAMES];
+    uint64_t top, hint, free;
+};
+
+static uint64_t model_alloc(struct model *m)
+{
+    if (m->free == 0)
+        return PMM_NONE;
+    uint64_t h = m->hint < 1 || m->hint >= m->top ? 1 : m->hint;
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t from = pass ? 1 : h, to = pass ? h : m->top;
+        for (uint64_t f = from; f < to; f++) {
+            if (m->state[f] == FREE) {
+                m->state[f] = USED;
+                m->free--;
+                m->hint = f + 1;
+                return f * F;
+            }
+        }
+    }
+    return PMM_NONE;
+}
+
+static int model_free(struct model *m, uint64_t phys)
+{
+    uint64_t f = phys / F;
+    if (phys % F || f == 0 || f >= m->top || m->state[f] != USED)
+        return -1;
+    m->state[f] = FREE;
+    m->free++;
+    if (f < m->hint)
+        m->hint = f;
+    return 0;
+}
+
+static uint64_t model_reserve(struct model *m, uint64_t base, uint64_t len)
+{
+    uint64_t first = base / F, last = m->top, taken = 0;
+    if (len == 0 || first >= m->top)
+        return 0;
+    if (len <= ~(F - 1) - base && (base + len + F - 1) / F < last)
+        last = (base + len + F - 1) / F;
+    for (uint64_t f = first; f < last; f++) {
+        if (m->state[f] == FREE) {
+            m->state[f] = USED;
+            taken++;
+        }
+    }
+    m->free -= taken;
+    return taken;
+}
+
+static size_t model_give(struct model *m, uint64_t want, struct pmm_range *o, size_t max)
+{
+    uint64_t f = m->top, taken = 0;
+    size_t n = 0;
+    while (taken < want) {
+        uint64_t g = f;
+        while (g > 1 && m->state[g - 1] == NOT_RAM)
+            g--;
+        if (g <= 1 || m->state[g - 1] == USED)
+            break;
+        uint64_t low = g;
+        while (low > 1 && m->state[low - 1] == FREE && g - low < want - taken)
+            low--;
+        if (n == max)
+            break;
+        o[n++] = (struct pmm_range){low * F, g * F};
+        taken += g - low;
+        f = low;
+    }
+    m->top = f;
+    m->free -= taken;
+    if (m->hint >= f)
+        m->hint = 1;
+    return n;
+}
+
+static void test_ops_model(void)
+{
+    static uint64_t bm[OPS_FRAMES / 64 + 1];
+    for (int round = 0; round < 400; round++) {
+        struct mb2_mmap_entry map[8];
+        size_t nmap = 1 + rng() % 8;
+        for (size_t i = 0; i < nmap; i++) {
+            uint64_t a = rng() % (OPS_FRAMES * F), b = rng() % (OPS_FRAMES * F);
+            map[i] = (struct mb2_mmap_entry){a < b ? a : b, a < b ? b - a : a - b,
+                                             rng() % 4 ? AV : RS};
+        }
+        size_t n = pmm_usable_ranges(map, nmap, NULL, 0, out, 256);
+        struct pmm p;
+        struct model m = {{0}, 0, 1, 0};
+        memset(bm, rng() & 1 ? 0xff : 0x5a, sizeof(bm));
+        if (pmm_init(&p, bm, sizeof(bm), out, n) != 0) {
+            CHECK(0);
+            return;
+        }
+        m.top = n ? out[n - 1].end / F : 0;
+        for (size_t i = 0; i < n; i++)
+            for (uint64_t f = out[i].base / F; f < out[i].end / F; f++)
+                m.state[f] = FREE, m.free++;
+        CHECK_EQ(p.usable, m.free);
+
+        static uint64_t held[OPS_FRAMES];
+        size_t nheld = 0;
+        bool ok = true;
+        for (int op = 0; op < 300 && ok; op++) {
+            unsigned kind = rng() % 20;
+            if (kind < 9) {
+                uint64_t a = pmm_alloc(&p);
+                ok &= a == model_alloc(&m);
+                if (a != PMM_NONE)
+                    held[nheld++] = a;
+            } else if (kind < 16) {
+                uint64_t a = nheld && rng() % 4 ? held[rng() % nheld]
+                                                : rnd_addr() % (OPS_FRAMES * F);
+                ok &= pmm_free(&p, a) == model_free(&m, a);
+            } else if (kind < 18) {
+                uint64_t base = rng() % (OPS_FRAMES * F),
+                         len = rng() % 4 ? rng() % (40 * F) : UINT64_MAX;
+                ok &= pmm_reserve(&p, base, len) == model_reserve(&m, base, len);
+            } else {
+                struct pmm_range g1[4], g2[4];
+                uint64_t want = rng() % 3 ? rng() % 60 : UINT64_MAX;
+                size_t max = rng() % 4;
+                size_t k1 = pmm_give_top(&p, want, g1, max),
+                       k2 = model_give(&m, want, g2, max);
+                ok &= k1 == k2;
+                for (size_t i = 0; ok && i < k1; i++)
+                    ok &= g1[i].base == g2[i].base && g1[i].end == g2[i].end;
+            }
+            ok &= p.free == m.free && p.frames == m.top;
+            ok &= pmm_used_frames(&p) + pmm_free_frames(&p) == p.usable;
+            for (uint64_t f = 0; ok && f < OPS_FRAMES; f++)
+                ok &= pmm_is_free(&p, f * F) == (f < m.top && m.state[f] == FREE);
+            if (!ok)
+                fprintf(stderr, "  ops model mismatch in round %d, op %d (kind %u)\n",
+                        round, op, kind);
+        }
+        CHECK(ok);
+        if (!ok)
+            return;
+    }
+}
+
 int main(void)
 {
     test_ranges_basic();
@@ -367,5 +668,9 @@ int main(void)
     test_bitmap_sizing();
     test_alloc();
     test_alloc_large();
+    test_init_limits();
+    test_give_top();
+    test_lazy_large();
+    test_ops_model();
     return check_exit("test_pmm");
 }
