@@ -145,6 +145,11 @@ int64_t sys_set_pager(struct trap_frame *f, struct thread *self)
                                      MICA_RIGHT_SEND, NULL, &err);
     if (!ep)
         return err;
+    /* Counted, so that closing the handle cannot free the endpoint (and
+     * let its slot be reused by another task's) while it is the pager. */
+    object_ref(MICA_OBJ_ENDPOINT, ep);
+    if (t->pager)
+        object_unref(MICA_OBJ_ENDPOINT, t->pager);
     t->pager = ep;
     return MICA_OK;
 }

@@ -204,6 +204,10 @@ void task_kill(struct task *t)
     }
     ipc_task_gone(t);
     klog_task_gone(t);
+    if (t->pager) {
+        object_unref(MICA_OBJ_ENDPOINT, t->pager);
+        t->pager = NULL;
+    }
     if (t->watch) {
         notification_signal(t->watch, t->watch_bits);
         object_unref(MICA_OBJ_NOTIFICATION, t->watch);
@@ -232,10 +236,16 @@ int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
     struct thread *th = thread_alloc();
     if (!th)
         return MICA_ENOMEM;
+    /* The buffer is a frame of the kernel's own, which no UNMAP can take
+     * away (UNMAP moves only RAM-object frames): a page the task mapped
+     * there itself could be unmapped and handed to another task while the
+     * kernel still copied payloads into it. */
     uint64_t buf_va = MICA_IPC_BUFFER - (uint64_t)k * 4096;
-    uint64_t buf = arch_vm_lookup(t->vm, buf_va);
-    if (!buf)
-        buf = map_new_page(t, buf_va, VM_WRITE);
+    if (arch_vm_lookup(t->vm, buf_va)) {
+        th->state = THREAD_FREE;
+        return MICA_EBUSY;
+    }
+    uint64_t buf = map_new_page(t, buf_va, VM_WRITE);
     if (!buf) {
         th->state = THREAD_FREE;
         return MICA_ENOMEM;
