@@ -104,7 +104,7 @@ static bool cursor_init(void)
     uint64_t io;
     if (ns_boot_cap(NS_CAP_CRTC, &io) != MICA_OK || mica_ioport_enable(io) != MICA_OK)
         return false;
-    uint8_t start = crtc_read(CRTC_CURSOR_START) & 0xc0 & ~CURSOR_HIDDEN;
+    uint8_t start = crtc_read(CRTC_CURSOR_START) & 0xc0; /* CURSOR_HIDDEN off */
     crtc_write(CRTC_CURSOR_START, start | CURSOR_FIRST_LINE);
     uint8_t end = crtc_read(CRTC_CURSOR_END) & 0xe0;
     crtc_write(CRTC_CURSOR_END, end | CURSOR_LAST_LINE);

@@ -240,6 +240,7 @@ static long setup_devices(const char **step)
     const char *dstep = "";
     bool serial = false;
     long st = uart_init(irq_ntf, CONSOLE_IRQ_BIT, &serial, &dstep);
+    long uart_st = st;
     if (st != MICA_OK)
         degraded("serial", dstep, st);
     bool screen = (st = display_init(&dstep)) == MICA_OK;
@@ -253,8 +254,10 @@ static long setup_devices(const char **step)
     char line[96];
     log_line(line, snprintf(line, sizeof(line),
                             "mica: console serial=%s screen=%s keyboard=%s\n",
-                            serial ? "on" : "absent", screen ? "on" : "off",
-                            keyboard ? "on" : "off"));
+                            serial               ? "on"
+                            : uart_st == MICA_OK ? "absent"
+                                                 : "off",
+                            screen ? "on" : "off", keyboard ? "on" : "off"));
     return MICA_OK;
 }
 

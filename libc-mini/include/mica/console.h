@@ -2,14 +2,13 @@
  * mica/console.h - the console server: its protocol (the one definition,
  * used by the server and the client stubs) and the client calls.
  *
- * What exists: COM1 (16550 at 0x3f8, IRQ 4), the screen (EGA text or a
- * linear framebuffer, whichever GRUB set up) and the PS/2 keyboard (i8042,
- * IRQ 1, US layout). Output goes to COM1, with "\n" sent as "\r\n", and to
- * the screen; input is read a line at a time from COM1 and the keyboard
- * together, echoed to both, with backspace editing. Without a screen or a
- * keyboard the console runs on COM1 alone. The server handles one request
- * at a time, so a write waits while another client's read is waiting for
- * a line.
+ * What it drives, each only if present: COM1 (16550 at 0x3f8, IRQ 4), the
+ * screen (EGA text or a linear framebuffer, whichever GRUB set up) and the
+ * PS/2 keyboard (i8042, IRQ 1, US layout). Output goes to COM1, with "\n"
+ * sent as "\r\n", and to the screen, together with the kernel log; input
+ * is read a line at a time from COM1 and the keyboard together, echoed to
+ * both, with backspace editing. The server handles one request at a time,
+ * so a write waits while another client's read is waiting for a line.
  *
  * Requests are calls; the reply's label is the status (MICA_REPLY_STATUS).
  *   CON_WRITE  payload = the bytes (0..MICA_IPC_PAYLOAD_MAX). Reply w[0] =
