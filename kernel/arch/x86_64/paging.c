@@ -7,7 +7,8 @@
  *     left unmapped so an overflow faults instead of corrupting .bss;
  *   - the physical map: every physical byte below the top of RAM (and at
  *     least the first 4 GiB: boot information, modules, MMIO) at
- *     PHYSMAP_BASE with 2 MiB pages, RW and NX;
+ *     PHYSMAP_BASE with 1 GiB pages (2 MiB where the CPU lacks them), RW
+ *     and NX;
  *   - no identity map: the low half belongs to user tasks.
  * Page attributes stay write-back: the firmware's MTRRs already make the
  * MMIO holes uncacheable (SDM Vol. 3A §12.5.2.2, effective memory type).
@@ -91,12 +92,42 @@ static void map_range(struct pmm *pmm, uint64_t start, uint64_t end, uint64_t fl
     }
 }
 
+/* CPUID.80000001h:EDX bit 26: 1 GiB pages (SDM Vol. 3A §5.5, Table 5-16). */
+static bool have_1g_pages(void)
+{
+    uint32_t r[4];
+    cpuid(0x80000000u, 0, r);
+    if (r[0] < 0x80000001u)
+        return false;
+    cpuid(0x80000001u, 0, r);
+    return (r[3] >> 26) & 1;
+}
+
+/* One PDPT entry maps 1 GiB: the physical map then costs the same few
+ * entries whatever the RAM size (with 2 MiB pages it is one entry per
+ * 2 MiB, the last boot work that grew with RAM). */
+static void map_physmap_1g(struct pmm *pmm, uint64_t top, uint64_t flags)
+{
+    for (uint64_t pa = 0; pa < top; pa += PAGE_1G) {
+        uint64_t va = PHYSMAP_BASE + pa;
+        uint64_t *pdpt =
+            next_table(pmm, phys_to_virt(kernel_pml4), (va >> 39) & 511, false);
+        if (!pdpt)
+            panic("out of frames while building the physical map");
+        pdpt[(va >> 30) & 511] = pa | flags | PTE_P;
+    }
+}
+
 static void map_physmap(struct pmm *pmm, uint64_t top)
 {
     if (top < (4ull << 30))
         top = 4ull << 30;
-    top = ALIGN_UP(top, PAGE_2M);
     uint64_t flags = PTE_W | PTE_PS | PTE_G | paging_nx();
+    if (have_1g_pages()) {
+        map_physmap_1g(pmm, ALIGN_UP(top, PAGE_1G), flags);
+        return;
+    }
+    top = ALIGN_UP(top, PAGE_2M);
     for (uint64_t pa = 0; pa < top; pa += PAGE_2M)
         if (paging_map(pmm, kernel_pml4, PHYSMAP_BASE + pa, pa, flags) != 0)
             panic("out of frames while building the physical map");

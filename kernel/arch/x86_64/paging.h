@@ -27,6 +27,7 @@ struct pmm;
 #define PTE_NOEXEC_SW (1ull << 52)
 
 #define PAGE_2M (2ull << 20)
+#define PAGE_1G (1ull << 30)
 
 /* Maps one 4 KiB page (or one 2 MiB page with PTE_PS) at va -> pa in the
  * tables rooted at pml4 (physical). Intermediate tables come from pmm.
