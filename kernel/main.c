@@ -13,6 +13,7 @@
 #include "boot/options.h"
 #include "kernel.h"
 #include "mm/mem.h"
+#include "mm/pmm.h"
 #include "sched/sched.h"
 #include "syscall/syscall.h"
 #include "task/task.h"
@@ -20,6 +21,8 @@
 #include <string.h>
 
 #define INIT_PRIORITY 6
+/* Frames kept out of every budget, for the kernel's own needs. */
+#define KERNEL_RESERVE_FRAMES 64
 
 /* The boot information lies below 4 GiB (a 32-bit pointer); never read past
  * that, nor more than this cap, whatever its size field claims. */
@@ -86,12 +89,19 @@ static void start_init(void)
     for (size_t i = 0; (m = modules_get(i)); i++) {
         if (strcmp(m->name, "init") != 0)
             continue;
-        struct task *init = task_spawn_module(m, INIT_PRIORITY);
+        int err;
+        struct task *init = task_spawn_module(m, INIT_PRIORITY, NULL, NULL, &err);
         if (!init) {
             kprintf("mica: boot failed reason=\"init was refused\": no user space\n");
             return;
         }
         syscall_grant_boot_caps(init, &boot_info.fb);
+        /* init's budget is what the kernel has left once the memory
+         * server's RAM is set aside, less a reserve of its own. */
+        uint64_t left = pmm_free_frames(mem_frames());
+        left = left > KERNEL_RESERVE_FRAMES ? left - KERNEL_RESERVE_FRAMES : 0;
+        budget_root(init, left + init->budget.used[BUDGET_FRAMES], MAX_TASKS - 1,
+                    MAX_THREADS);
         report_user_wx();
         return;
     }

@@ -203,6 +203,18 @@ struct mica_msg {
 #define MICA_SYSTEM_POWEROFF 1
 #define MICA_SYSTEM_RESET    2
 
+/* A task's kernel budget (SYS_TASK_SPAWN): the kernel memory frames
+ * (page tables, image, stack and IPC-buffer frames), task slots and thread
+ * slots it and its children may use. It is carved out of the spawner's
+ * own budget; 0 in a field asks for the default (none for tasks). */
+struct mica_budget {
+    uint64_t frames;
+    uint32_t tasks;
+    uint32_t threads;
+};
+#define MICA_BUDGET_DEFAULT_FRAMES  256
+#define MICA_BUDGET_DEFAULT_THREADS 8
+
 /* SYS_TASK_INFO result. */
 struct mica_task_info {
     uint32_t id;
@@ -211,6 +223,8 @@ struct mica_task_info {
     uint32_t reserved;
     uint64_t pages; /* user pages mapped */
     char name[32];
+    uint64_t kernel_frames; /* of its budget: frames in use (children's budgets included) */
+    uint64_t kernel_limit;  /* and the budget's frames */
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
 

@@ -68,6 +68,8 @@ __attribute__((noreturn)) void arch_reset(void);
 #define VM_USER  4u
 uint64_t arch_vm_create(struct pmm *pmm); /* kernel half shared; 0 when out of frames */
 int arch_vm_map(struct pmm *pmm, uint64_t vm, uint64_t va, uint64_t pa, unsigned flags);
+/* Page-table frames arch_vm_map would take for va (0 when they exist). */
+unsigned arch_vm_tables_to_map(uint64_t vm, uint64_t va);
 /* Unmaps and returns the frame mapped at va, or 0 if none. */
 uint64_t arch_vm_unmap(uint64_t vm, uint64_t va);
 /* Physical address mapped at va (page aligned), or 0 if none. */
@@ -101,7 +103,7 @@ void arch_fpu_switch(void *save, const void *load);
 void arch_fpu_forget(void *area);
 
 /* Top of guarded kernel stack number i (0 .. ARCH_MAX_KSTACKS-1). */
-#define ARCH_MAX_KSTACKS 64
+#define ARCH_MAX_KSTACKS 128
 uint64_t arch_kstack_top(unsigned i);
 
 /* Kernel stack used on the next entry from user mode. */

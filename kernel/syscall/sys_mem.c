@@ -106,11 +106,11 @@ int64_t sys_map(struct trap_frame *f, struct thread *self)
         return MICA_EBUSY; /* mapped elsewhere already */
     unsigned vmf = VM_USER | ((flags & MICA_MAP_WRITE) ? VM_WRITE : 0) |
                    ((flags & MICA_MAP_EXEC) ? VM_EXEC : 0);
-    if (arch_vm_map(mem_frames(), t->vm, va, pa, vmf) != 0) {
+    /* The page tables are the target task's kernel memory: charged to it. */
+    if (task_map_frame(t, va, pa, vmf) != MICA_OK) {
         ram_release_phys(r, pa);
         return MICA_ENOMEM;
     }
-    t->pages++;
     if (r == &screen)
         console_release_screen(); /* a user-space console draws from now on */
     return MICA_OK;

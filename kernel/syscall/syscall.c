@@ -225,6 +225,8 @@ static int64_t sys_task_info(struct trap_frame *f, struct thread *self)
                                                                  : MICA_TASK_RUNNING,
         .priority = t->priority,
         .pages = t->pages,
+        .kernel_frames = t->budget.used[BUDGET_FRAMES],
+        .kernel_limit = t->budget.limit[BUDGET_FRAMES],
     };
     strlcpy(info.name, t->name, sizeof(info.name));
     if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
@@ -262,9 +264,10 @@ static int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
             continue;
         if (strcmp(name, "init") == 0)
             return MICA_EINVAL; /* the supervisor itself is not restartable */
-        struct task *t = task_spawn_module(m, priority);
+        int err;
+        struct task *t = task_spawn_module(m, priority, self->task, NULL, &err);
         if (!t)
-            return MICA_ENOMEM;
+            return err;
         syscall_grant_ns(t);
         return t->id;
     }

@@ -52,18 +52,39 @@ struct task *task_by_index(unsigned i)
 }
 
 /* Maps one fresh zeroed page; returns its physical address or 0. */
+/* Maps one fresh zeroed page, charging it and the page tables it needs to
+ * t's budget; returns its physical address or 0. */
 static uint64_t map_new_page(struct task *t, uint64_t va, unsigned flags)
 {
-    uint64_t pa = pmm_alloc(frames);
-    if (pa == PMM_NONE)
+    uint64_t cost = 1 + arch_vm_tables_to_map(t->vm, va);
+    if (!budget_charge(t, BUDGET_FRAMES, cost))
         return 0;
+    uint64_t pa = pmm_alloc(frames);
+    if (pa == PMM_NONE) {
+        budget_uncharge(t, BUDGET_FRAMES, cost);
+        return 0;
+    }
     memset(phys_to_virt(pa), 0, 4096);
     if (arch_vm_map(frames, t->vm, va, pa, flags | VM_USER) != 0) {
         pmm_free(frames, pa);
+        budget_uncharge(t, BUDGET_FRAMES, cost);
         return 0;
     }
     t->pages++;
     return pa;
+}
+
+int task_map_frame(struct task *t, uint64_t va, uint64_t pa, unsigned flags)
+{
+    uint64_t cost = arch_vm_tables_to_map(t->vm, va);
+    if (!budget_charge(t, BUDGET_FRAMES, cost))
+        return MICA_ENOMEM;
+    if (arch_vm_map(frames, t->vm, va, pa, flags | VM_USER) != 0) {
+        budget_uncharge(t, BUDGET_FRAMES, cost);
+        return MICA_ENOMEM;
+    }
+    t->pages++;
+    return MICA_OK;
 }
 
 static int load_segment(struct task *t, const uint8_t *image, const struct elf_segment *s)
@@ -147,32 +168,52 @@ static int build_image(struct task *t, const struct boot_module *m)
     return 0;
 }
 
-struct task *task_spawn_module(const struct boot_module *m, unsigned priority)
+static struct task *refuse(struct task *t, const char *name, const char *why, int *err)
 {
-    struct task *t = task_alloc(m->name, priority);
-    struct thread *th = t ? thread_alloc() : NULL;
-    if (!t || !th) {
-        kprintf("mica: task name=%s result=refused reason=\"no task or thread slot\"\n",
-                m->name);
-        if (t)
-            t->used = false;
-        return NULL;
-    }
+    kprintf("mica: task name=%s result=refused reason=\"%s\"\n", name, why);
+    *err = MICA_ENOMEM;
+    if (t)
+        task_kill(t);
+    return NULL;
+}
+
+/* The task's first thread and address space, charged to its budget. */
+static bool task_start_memory(struct task *t)
+{
+    struct thread *th = budget_charge(t, BUDGET_THREADS, 1) ? thread_alloc() : NULL;
+    if (!th)
+        return false;
     t->main = th;
     t->threads[0] = th;
     th->task = t;
-    th->priority = priority;
+    th->priority = t->priority;
+    if (!budget_charge(t, BUDGET_FRAMES, 1))
+        return false;
     t->vm = arch_vm_create(frames);
-    if (!t->vm || build_image(t, m) != 0) {
-        kprintf("mica: task name=%s result=refused reason=\"out of memory\"\n", m->name);
-        task_kill(t);
-        return NULL;
+    return t->vm != 0;
+}
+
+struct task *task_spawn_module(const struct boot_module *m, unsigned priority,
+                               struct task *parent, const struct mica_budget *want,
+                               int *err)
+{
+    struct task *t = task_alloc(m->name, priority);
+    if (!t)
+        return refuse(NULL, m->name, "no task slot", err);
+    if (!parent) {
+        budget_root(t, UINT64_MAX, MAX_TASKS, MAX_THREADS);
+    } else if (budget_carve(parent, t, want) != MICA_OK) {
+        t->used = false;
+        return refuse(NULL, m->name, "over the spawner's budget", err);
     }
+    if (!task_start_memory(t))
+        return refuse(t, m->name, "no thread slot or out of memory", err);
+    struct thread *th = t->main;
+    if (build_image(t, m) != 0)
+        return refuse(t, m->name, "out of memory or over its budget", err);
     if (arch_vm_count_wx(t->vm) != 0) {
-        kprintf("mica: task name=%s result=refused reason=\"writable and executable "
-                "pages\"\n",
-                m->name);
-        task_kill(t);
+        refuse(t, m->name, "writable and executable pages", err);
+        *err = MICA_EINVAL;
         return NULL;
     }
     arch_fpu_init(th->fpu);
@@ -221,6 +262,7 @@ void task_kill(struct task *t)
     t->vm = 0;
     t->pages = 0;
     t->io_bitmap = NULL;
+    budget_release(t);
 }
 
 int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
@@ -233,9 +275,13 @@ int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
         return MICA_ENOMEM;
     if (entry >= ELF_USER_END || stack_top >= ELF_USER_END || stack_top % 16)
         return MICA_EINVAL;
-    struct thread *th = thread_alloc();
-    if (!th)
+    if (!budget_charge(t, BUDGET_THREADS, 1))
         return MICA_ENOMEM;
+    struct thread *th = thread_alloc();
+    if (!th) {
+        budget_uncharge(t, BUDGET_THREADS, 1);
+        return MICA_ENOMEM;
+    }
     /* The buffer is a frame of the kernel's own, which no UNMAP can take
      * away (UNMAP moves only RAM-object frames): a page the task mapped
      * there itself could be unmapped and handed to another task while the
@@ -243,11 +289,13 @@ int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
     uint64_t buf_va = MICA_IPC_BUFFER - (uint64_t)k * 4096;
     if (arch_vm_lookup(t->vm, buf_va)) {
         th->state = THREAD_FREE;
+        budget_uncharge(t, BUDGET_THREADS, 1);
         return MICA_EBUSY;
     }
     uint64_t buf = map_new_page(t, buf_va, VM_WRITE);
     if (!buf) {
         th->state = THREAD_FREE;
+        budget_uncharge(t, BUDGET_THREADS, 1);
         return MICA_ENOMEM;
     }
     th->task = t;

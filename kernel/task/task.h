@@ -16,6 +16,7 @@
 
 #include "arch.h"
 #include "cap/handle.h"
+#include "task/budget.h"
 
 #define MAX_TASKS       32
 #define MAX_THREADS     ARCH_MAX_KSTACKS
@@ -96,6 +97,7 @@ struct task {
     uint64_t watch_bits;
     bool will_restart; /* the supervisor's word, for the fault line */
     bool dead;
+    struct budget budget; /* kernel memory and slots (budget.h) */
 };
 
 struct boot_module;
@@ -103,8 +105,16 @@ struct pmm;
 
 void task_init(struct pmm *pmm);
 /* Loads an accepted boot module as a new task with one thread, ready to
- * run. Returns the task or NULL (reported on the console). */
-struct task *task_spawn_module(const struct boot_module *m, unsigned priority);
+ * run, its budget carved out of parent's (want may be NULL: defaults); the
+ * first task has no parent and gets an unlimited budget until
+ * budget_root sets it. Returns the task, or NULL with *err (MICA_ENOMEM
+ * when the budget or the kernel is short; reported on the console). */
+struct task *task_spawn_module(const struct boot_module *m, unsigned priority,
+                               struct task *parent, const struct mica_budget *want,
+                               int *err);
+/* Maps frame pa (not the kernel's: a RAM-object frame) at va in t's
+ * space, charging the page tables it needs to t. MICA_OK or MICA_ENOMEM. */
+int task_map_frame(struct task *t, uint64_t va, uint64_t pa, unsigned flags);
 struct task *task_by_id(uint32_t id);
 struct task *task_by_index(unsigned i);
 /* Ends a task: wakes everything blocked on it with MICA_EDEAD, frees its

@@ -61,13 +61,15 @@ static int for_each_task(void (*visit)(const struct mica_task_info *, void *), v
 
 static void print_task(const struct mica_task_info *ti, void *ctx)
 {
-    printf("%4u %-16s %-8s %4u %6llu\n", ti->id, ti->name, state_name(ti->state),
-           ti->priority, (unsigned long long)ti->pages);
+    printf("%4u %-16s %-8s %4u %6llu %7llu/%llu\n", ti->id, ti->name,
+           state_name(ti->state), ti->priority, (unsigned long long)ti->pages,
+           (unsigned long long)ti->kernel_frames, (unsigned long long)ti->kernel_limit);
 }
 
 static void cmd_ps(const char *args)
 {
-    printf("%4s %-16s %-8s %4s %6s\n", "ID", "NAME", "STATE", "PRI", "PAGES");
+    printf("%4s %-16s %-8s %4s %6s %s\n", "ID", "NAME", "STATE", "PRI", "PAGES",
+           "KFRAMES/BUDGET");
     for_each_task(print_task, NULL);
 }
 
@@ -161,7 +163,7 @@ static void cmd_halt(const char *args)
 static const struct command commands[] = {
     {"help", "list the commands", cmd_help},
     {"echo", "print the rest of the line", cmd_echo},
-    {"ps", "list tasks: id, name, state, priority, pages", cmd_ps},
+    {"ps", "list tasks: id, name, state, priority, pages, kernel frames", cmd_ps},
     {"mem", "memory in KiB: kernel, memory server, each task, total", cmd_mem},
     {"uptime", "time since boot", cmd_uptime},
     {"reboot", "reset the machine", cmd_reboot},

@@ -35,6 +35,18 @@ int arch_vm_map(struct pmm *pmm, uint64_t vm, uint64_t va, uint64_t pa, unsigned
     return paging_map(pmm, vm, va, pa, pte);
 }
 
+unsigned arch_vm_tables_to_map(uint64_t vm, uint64_t va)
+{
+    const uint64_t *t = phys_to_virt(vm);
+    for (int shift = 39, missing = 3; shift > 12; shift -= 9, missing--) {
+        uint64_t e = t[(va >> shift) & 511];
+        if (!(e & PTE_P))
+            return (unsigned)missing;
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    return 0;
+}
+
 /* The leaf entry for va, or NULL when a level is missing. */
 static uint64_t *leaf(uint64_t vm, uint64_t va)
 {

@@ -4,7 +4,9 @@
  * count, and refusal of absurd requests without side effects. Each test
  * uses its own address range, far from anything libc-mini maps.
  */
+#include <mica/hello.h>
 #include <mica/memory.h>
+#include <mica/ns.h>
 #include <mica/syscall.h>
 
 #include "ktest.h"
@@ -229,4 +231,52 @@ KTEST(mem, lazy_overlaps_refused)
     KT_STATUS(mem_lazy(base - PAGE, 10, MICA_MAP_WRITE), MICA_EBUSY);    /* around */
     KT_STATUS(mem_lazy(base, 8, MICA_MAP_WRITE), MICA_EBUSY);            /* same */
     KT_STATUS(mem_lazy(base + 8 * PAGE, 0, MICA_MAP_WRITE), MICA_EINVAL);
+}
+
+/* Page tables are the mapping task's kernel memory. One page per GiB needs
+ * a page table of its own for each (and a page directory every 512 GiB),
+ * so the tables run out long before RAM does: the mapping must end with
+ * ENOMEM inside this task's own budget, and the rest of the system must
+ * not notice (before budgets, the kernel's reserve drained until no task
+ * could be spawned). Runs last: the tables stay charged until we exit. */
+#define GIB         (1ull << 30)
+#define SPREAD_BASE 0x0000100000000000ull /* 16 TiB */
+#define SPREAD_MAX  4096u
+/* This task's entry of TASK_INFO (its name differs at boot). */
+static bool self_info(struct mica_task_info *out)
+{
+    for (uint32_t i = 0; mica_task_info(i, out) == MICA_OK; i++)
+        if (out->id == mica_self_id())
+            return true;
+    return false;
+}
+
+KTEST_LAST(mem, page_tables_charged_to_the_mapper)
+{
+    struct mica_task_info self;
+    KT_ASSERT(self_info(&self));
+    uint64_t limit = self.kernel_limit;
+    unsigned n = 0;
+    long st = MICA_OK;
+    while (n < SPREAD_MAX &&
+           (st = mem_alloc(SPREAD_BASE + n * GIB, 1, MICA_MAP_WRITE)) == MICA_OK)
+        n++;
+    struct mica_task_info after;
+    bool found = self_info(&after);
+    /* Another task can still be spawned, and one that runs answers. */
+    uint64_t id = 0, h;
+    long spawn = ns_spawn("hello", &id);
+    long looked = kt_lookup("hello", &h, 3000);
+    struct mica_msg req = {MICA_INFO(HELLO_GREET, 0), {0}}, rep;
+    long call = looked == MICA_OK ? mica_call(h, &req, &rep, 3000) : looked;
+    if (looked == MICA_OK)
+        mica_handle_close(h);
+    for (unsigned i = 0; i < n; i++)
+        mem_free(SPREAD_BASE + i * GIB, 1);
+    KT_STATUS(st, MICA_ENOMEM);
+    KT_ASSERT(n > 0 && n < limit);
+    KT_ASSERT(found && after.kernel_frames <= after.kernel_limit);
+    KT_OK(spawn);
+    KT_OK(call);
+    KT_OK(MICA_REPLY_STATUS(rep.info));
 }
