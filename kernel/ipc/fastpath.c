@@ -19,7 +19,8 @@
  *     blocked for our reply), and for reply_recv no sender is queued, so
  *     the replier would block in recv anyway.
  * Anything else — a payload, a handle, a fault message, a dead endpoint,
- * a timeout of 0 — falls back to ipc.c, which handles every case.
+ * a timeout of 0, a receiver that still owes an earlier caller its reply —
+ * falls back to ipc.c, which handles every case.
  */
 #include "arch.h"
 #include "ipc/ipc.h"
@@ -44,7 +45,7 @@ bool ipc_fast_call(struct thread *self, struct endpoint *ep, uint64_t badge,
     struct mica_msg m;
     arch_msg_from_frame(self->frame, &m);
     struct thread *r = ep->receivers;
-    if (!registers_only(m.info) || ep->dead || !r || self->in_fault ||
+    if (!registers_only(m.info) || ep->dead || !r || r->reply_to || self->in_fault ||
         timeout_ms != MICA_WAIT_FOREVER || !sched_can_hand_off(r))
         return false;
     ep->receivers = r->next;

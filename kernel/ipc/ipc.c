@@ -176,6 +176,21 @@ static void block_on(struct thread *self, enum block_reason why, void *obj,
 
 /* ---- Endpoint operations. */
 
+void ipc_owe_reply(struct thread *receiver, struct thread *caller)
+{
+    struct thread *earlier = receiver->reply_to;
+    if (earlier) {
+        /* A thread answers one call at a time: taking a new one drops the
+         * call it had not answered, whose caller must not wait for ever
+         * (nor later cancel the new caller's reply, see leave_wait). */
+        earlier->caller_of = NULL;
+        sched_wake(earlier, MICA_ELOST);
+    }
+    receiver->reply_to = caller;
+    receiver->reply_gone = false;
+    caller->caller_of = receiver;
+}
+
 /* Hands `sender`'s message to `receiver`; the receiver becomes the one that
  * must reply if it was a call. */
 static void deliver(struct thread *sender, struct thread *receiver, uint64_t badge,
@@ -183,9 +198,7 @@ static void deliver(struct thread *sender, struct thread *receiver, uint64_t bad
 {
     transfer(sender, receiver, badge);
     if (call) {
-        receiver->reply_to = sender;
-        receiver->reply_gone = false;
-        sender->caller_of = receiver;
+        ipc_owe_reply(receiver, sender);
         sender->state = THREAD_BLOCKED;
         sender->reason = BLOCK_REPLY;
         sender->waiting_on = NULL;
@@ -312,8 +325,10 @@ static void leave_wait(struct thread *t)
              ((struct notification *)t->waiting_on)->waiter == t)
         ((struct notification *)t->waiting_on)->waiter = NULL;
     else if (t->reason == BLOCK_REPLY && t->caller_of) {
-        t->caller_of->reply_to = NULL;
-        t->caller_of->reply_gone = true;
+        if (t->caller_of->reply_to == t) {
+            t->caller_of->reply_to = NULL;
+            t->caller_of->reply_gone = true;
+        }
         t->caller_of = NULL;
     }
 }

@@ -34,6 +34,9 @@ int64_t ipc_send(struct thread *self, struct endpoint *ep, uint64_t badge, bool 
                  uint64_t timeout_ms);
 int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms);
 int64_t ipc_reply(struct thread *self);
+/* `receiver` took `caller`'s call and owes it the reply; an earlier call
+ * it had not answered ends with MICA_ELOST. */
+void ipc_owe_reply(struct thread *receiver, struct thread *caller);
 void notification_signal(struct notification *n, uint64_t bits);
 int64_t notification_wait(struct thread *self, struct notification *n,
                           uint64_t timeout_ms);
