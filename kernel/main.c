@@ -8,6 +8,7 @@
  * calibrated and the modules checked.
  */
 #include "arch.h"
+#include "boot/boot_caps.h"
 #include "boot/modules.h"
 #include "boot/multiboot2.h"
 #include "boot/options.h"
@@ -15,7 +16,6 @@
 #include "mm/mem.h"
 #include "mm/pmm.h"
 #include "sched/sched.h"
-#include "syscall/syscall.h"
 #include "task/task.h"
 
 #include <string.h>
@@ -95,7 +95,7 @@ static void start_init(void)
             kprintf("mica: boot failed reason=\"init was refused\": no user space\n");
             return;
         }
-        syscall_grant_boot_caps(init, &boot_info.fb);
+        boot_caps_grant(init, &boot_info.fb);
         /* init's budget is what the kernel has left once the memory
          * server's RAM is set aside, less a reserve of its own. */
         uint64_t left = pmm_free_frames(mem_frames());

@@ -48,7 +48,8 @@
     X(27, TASK_WATCH, "(sys, id, ntf, bits, restart): signal when task `id` dies")       \
     X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a module")     \
     X(29, LOG_BIND, "(log, ntf, bits): take over showing the kernel log")                \
-    X(30, LOG_READ, "(log, uint64_t *pos, buf, len): copy kernel log bytes")
+    X(30, LOG_READ, "(log, uint64_t *pos, buf, len): copy kernel log bytes")             \
+    X(31, TASK_KILL, "(task): end the task (needs KILL on the handle)")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -90,7 +91,8 @@ enum mica_status {
 #define MICA_RIGHT_RECV   (1u << 1) /* endpoint: receive; notification: wait */
 #define MICA_RIGHT_GRANT  (1u << 2) /* may be passed to another task */
 #define MICA_RIGHT_MANAGE (1u << 3) /* task, irq, io ports, system, log: use it */
-#define MICA_RIGHTS_ALL   0xfu
+#define MICA_RIGHT_KILL   (1u << 4) /* task: end it (SYS_TASK_KILL) */
+#define MICA_RIGHTS_ALL   0x1fu
 
 /* Kernel object types a handle can name. */
 enum mica_object_type {
@@ -104,6 +106,10 @@ enum mica_object_type {
     MICA_OBJ_RAM,
     MICA_OBJ_LOG,
 };
+
+/* SYS_TASK_SPAWN returns the new task's id and, as a second result (rdi),
+ * a handle of the spawner's to the task with MICA_RIGHT_KILL and
+ * MICA_RIGHT_GRANT, which SYS_TASK_KILL takes. */
 
 /* Handles every task starts with. */
 #define MICA_HANDLE_NS   1  /* endpoint of init's name service (badge: task id) */
@@ -130,7 +136,9 @@ enum mica_object_type {
 /* Page faults reach a task's pager as a call with this label:
  * w0 = fault address, w1 = error code (SDM: P/W/U/I bits), w2 = rip.
  * The pager replies with label 0 when it has mapped the page (the task
- * retries the access), anything else to have the task killed. */
+ * retries the access), anything else to have the task killed. After 8
+ * such replies in a row for the same address and rip the kernel asks no
+ * more and kills the task (a syscall's user copy fails with EFAULT). */
 #define MICA_LABEL_PAGE_FAULT 0xfffffff0u
 
 /* SYS_RAM_INFO result. For the screen object, the geometry GRUB set up
@@ -223,8 +231,10 @@ struct mica_task_info {
     uint32_t reserved;
     uint64_t pages; /* user pages mapped */
     char name[32];
-    uint64_t kernel_frames; /* of its budget: frames in use (children's budgets included) */
-    uint64_t kernel_limit;  /* and the budget's frames */
+    /* Of its budget: the frames in use (children's budgets included), and
+     * the budget's frames. */
+    uint64_t kernel_frames;
+    uint64_t kernel_limit;
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
 

@@ -28,16 +28,22 @@ void *handle_get(struct handle_table *t, uint64_t h, enum mica_object_type type,
     return s->object;
 }
 
+int64_t handle_free_slot(const struct handle_table *t)
+{
+    for (unsigned i = 1; i < HANDLES_PER_TASK; i++)
+        if (t->slot[i].type == MICA_OBJ_NONE)
+            return i;
+    return MICA_ENOMEM;
+}
+
 int64_t handle_install(struct handle_table *t, struct handle h)
 {
-    for (unsigned i = 1; i < HANDLES_PER_TASK; i++) {
-        if (t->slot[i].type == MICA_OBJ_NONE) {
-            t->slot[i] = h;
-            object_ref(h.type, h.object);
-            return i;
-        }
-    }
-    return MICA_ENOMEM;
+    int64_t i = handle_free_slot(t);
+    if (i < 0)
+        return i;
+    t->slot[i] = h;
+    object_ref(h.type, h.object);
+    return i;
 }
 
 int handle_close(struct handle_table *t, uint64_t h)

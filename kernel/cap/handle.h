@@ -28,6 +28,8 @@ void *handle_get(struct handle_table *t, uint64_t h, enum mica_object_type type,
                  uint32_t rights, struct handle *out, int *err);
 /* Installs a handle; returns its number or MICA_ENOMEM when the table is full. */
 int64_t handle_install(struct handle_table *t, struct handle h);
+/* The first free slot of the table, or MICA_ENOMEM when it is full. */
+int64_t handle_free_slot(const struct handle_table *t);
 /* Installs at a fixed slot (boot handles); fails if it is taken. */
 int handle_install_at(struct handle_table *t, uint64_t slot, struct handle h);
 int handle_close(struct handle_table *t, uint64_t h);

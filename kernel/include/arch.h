@@ -114,6 +114,8 @@ void arch_thread_set_arg2(struct trap_frame *f, uint64_t v);  /* rsi at entry */
 uint64_t arch_syscall_arg(const struct trap_frame *f, int i); /* 0..5, 6 = r12 */
 uint64_t arch_syscall_number(const struct trap_frame *f);
 void arch_syscall_set_status(struct trap_frame *f, int64_t status);
+/* A second result, for the calls that return two (rdi on x86_64). */
+void arch_syscall_set_second(struct trap_frame *f, uint64_t value);
 int64_t arch_syscall_status(const struct trap_frame *f);
 void arch_msg_from_frame(const struct trap_frame *f, struct mica_msg *m);
 void arch_msg_to_frame(struct trap_frame *f, uint64_t badge, const struct mica_msg *m);
@@ -122,13 +124,33 @@ void arch_msg_to_frame(struct trap_frame *f, uint64_t badge, const struct mica_m
  * faulting on an unmapped, kernel-half or non-canonical user address. */
 int arch_copy_from_user(void *dst, uint64_t user_src, size_t n);
 int arch_copy_to_user(uint64_t user_dst, const void *src, size_t n);
+/* Whether [addr, addr + n) lies in the user half, without wrapping. */
+bool arch_user_range(uint64_t addr, uint64_t n);
 
 /* ---- Device interrupts and I/O ports for user-space drivers. */
+#define ARCH_IRQ_LINES 16 /* device interrupt lines 0 .. ARCH_IRQ_LINES-1 */
 void arch_irq_unmask(unsigned irq);
 void arch_irq_mask(unsigned irq);
-/* Sets (allow) or clears the I/O permission bits of ports [base, base+n)
- * in the bitmap of the current task; `bitmap` is that task's 8 KiB map. */
-void arch_io_allow(uint8_t *bitmap, unsigned base, unsigned n);
-void arch_io_load(const uint8_t *bitmap); /* NULL: no ports */
+
+/* I/O permission maps: ARCH_IO_BITMAPS of them, held by the arch (the
+ * size of one is the arch's business). A map allows no port until told. */
+#define ARCH_IO_BITMAPS 4
+struct arch_io_bitmap;
+struct arch_io_bitmap *arch_io_bitmap(unsigned i); /* i < ARCH_IO_BITMAPS */
+void arch_io_clear(struct arch_io_bitmap *map);
+/* Allows ports [base, base+n) in map. */
+void arch_io_allow(struct arch_io_bitmap *map, unsigned base, unsigned n);
+/* The map of the task about to run in user mode; NULL: no ports. */
+void arch_io_load(const struct arch_io_bitmap *map);
+
+/* The devices of the machine that init holds as boot capabilities
+ * (abi.h, MICA_BOOT_CAP_*): port ranges and interrupt lines. */
+enum arch_device_kind { ARCH_DEVICE_PORTS, ARCH_DEVICE_IRQ };
+struct arch_boot_device {
+    unsigned slot; /* MICA_BOOT_CAP_* */
+    enum arch_device_kind kind;
+    unsigned base, count; /* ports [base, base+count), or IRQ line `base` */
+};
+const struct arch_boot_device *arch_boot_devices(size_t *count);
 
 #endif

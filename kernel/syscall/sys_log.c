@@ -1,13 +1,14 @@
 /*
- * Kernel log syscalls: the mechanism a console server uses to show the
- * kernel log (lib/klog.c) on the devices it owns.
+ * Kernel log syscalls: writing to the kernel log (lib/klog.c), and the
+ * mechanism a console server uses to show it on the devices it owns.
  *
- *   SYS_LOG_BIND  makes the caller the log's reader (the kernel stops
- *                 printing and signals a notification instead)
- *   SYS_LOG_READ  copies log bytes out and confirms what was shown
+ *   SYS_DEBUG_WRITE  appends bytes to the log (any task)
+ *   SYS_LOG_BIND     makes the caller the log's reader (the kernel stops
+ *                    printing and signals a notification instead)
+ *   SYS_LOG_READ     copies log bytes out and confirms what was shown
  *
- * Both need a handle to the log object with MANAGE: a boot capability,
- * which init hands to the console only.
+ * The last two need a handle to the log object with MANAGE: a boot
+ * capability, which init hands to the console only.
  */
 #include "arch.h"
 #include "ipc/ipc.h"
@@ -15,7 +16,22 @@
 #include "lib/klog.h"
 #include "syscall/sys_common.h"
 
+#define DEBUG_WRITE_MAX 512
+
 static int log_object; /* the one log; handles name it by address */
+
+int64_t sys_debug_write(struct trap_frame *f, struct thread *self)
+{
+    char buf[DEBUG_WRITE_MAX];
+    uint64_t len = ARG(1);
+    if (len > sizeof(buf))
+        return MICA_ERANGE;
+    if (arch_copy_from_user(buf, ARG(0), len) != 0)
+        return MICA_EFAULT;
+    klog_write(buf, len);
+    klog_kick();
+    return (int64_t)len;
+}
 
 void *sys_log_object(void)
 {

@@ -19,8 +19,6 @@
 #include "mm/ram.h"
 #include "syscall/sys_common.h"
 
-#define USER_END 0x0000800000000000ull
-
 static struct ram_object ram;
 static uint64_t usable_at_boot;
 
@@ -81,7 +79,7 @@ void sys_mem_boot(struct task *init, const struct mb2_framebuffer *fb)
 
 static bool user_page(uint64_t va)
 {
-    return va % 4096 == 0 && va >= 4096 && va < USER_END;
+    return va % 4096 == 0 && va >= 4096 && arch_user_range(va, 4096);
 }
 
 int64_t sys_map(struct trap_frame *f, struct thread *self)
@@ -181,9 +179,4 @@ int64_t sys_ram_info(struct trap_frame *f, struct thread *self)
     if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
         return MICA_EFAULT;
     return MICA_OK;
-}
-
-int64_t sys_thread_create(struct trap_frame *f, struct thread *self)
-{
-    return thread_create(ARG(0), ARG(1), ARG(2));
 }

@@ -77,6 +77,10 @@ struct thread {
     struct mica_msg fault_msg;
     int64_t fault_status;
     uint64_t fault_result;
+    /* The last fault the pager said it resolved, and how many times in a
+     * row it said so (task/fault.c bounds a pager that only says so). */
+    uint64_t fault_rip, fault_addr;
+    unsigned fault_retries;
 };
 
 struct task {
@@ -90,7 +94,7 @@ struct task {
     struct handle_table handles;
     struct thread *main;                      /* threads[0] */
     struct thread *threads[TASK_MAX_THREADS]; /* NULL: free slot */
-    uint8_t *io_bitmap;                       /* NULL: no I/O ports */
+    struct arch_io_bitmap *io_bitmap;         /* NULL: no I/O ports */
     struct endpoint *pager; /* receives this task's page faults, or NULL */
     /* Supervision: signalled with watch_bits when the task dies. */
     struct notification *watch;

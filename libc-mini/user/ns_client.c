@@ -78,16 +78,32 @@ long ns_ready(void)
     return ns_call(&req, &reply);
 }
 
-long ns_spawn(const char *name, uint64_t *id)
+/* NS_SPAWN: the reply's status, the task id in *id (may be NULL). */
+static long spawn_call(const char *name, uint64_t *id, struct mica_msg *reply)
 {
     uint32_t len = put_name(name);
     if (!len)
         return MICA_EINVAL;
     struct mica_msg req = {MICA_INFO(NS_SPAWN, len), {0}};
-    struct mica_msg reply;
-    long st = ns_call(&req, &reply);
+    long st = ns_call(&req, reply);
     if (st == MICA_OK && id)
-        *id = reply.w[1];
+        *id = reply->w[1];
+    return st;
+}
+
+long ns_spawn_task(const char *name, uint64_t *id, uint64_t *task)
+{
+    struct mica_msg reply;
+    long st = spawn_call(name, id, &reply);
+    return st < 0 ? st : take_handle(&reply, task);
+}
+
+long ns_spawn(const char *name, uint64_t *id)
+{
+    struct mica_msg reply;
+    long st = spawn_call(name, id, &reply);
+    if (st == MICA_OK && (reply.info & MICA_INFO_HANDLE) && reply.w[0])
+        mica_handle_close(reply.w[0]);
     return st;
 }
 

@@ -290,13 +290,31 @@ long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *sta
                     (uint64_t)(uintptr_t)stack_top, arg);
 }
 
-long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority)
+long mica_task_start(uint64_t sys, const char *name, unsigned priority, uint64_t *task)
 {
     size_t n = 0;
     while (name[n])
         n++;
     struct regs r = {{sys, (uint64_t)(uintptr_t)name, n, priority}};
-    return mica_syscall(SYS_TASK_SPAWN, &r, 0);
+    long id = mica_syscall(SYS_TASK_SPAWN, &r, 0);
+    /* The task handle comes back in rdi. */
+    if (id > 0)
+        *task = r.a[0];
+    return id;
+}
+
+long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority)
+{
+    uint64_t task;
+    long id = mica_task_start(sys, name, priority, &task);
+    if (id > 0)
+        mica_handle_close(task);
+    return id;
+}
+
+long mica_task_kill(uint64_t task)
+{
+    return syscall3(SYS_TASK_KILL, task, 0, 0);
 }
 
 long mica_task_spawn(uint64_t sys, const char *name)

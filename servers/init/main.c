@@ -286,18 +286,22 @@ static bool name_only(struct request *rq, struct response *rs, char name[NS_NAME
     return rs->status == MICA_OK;
 }
 
-/* Starts an on-demand module (fuzzer, test programs) for any task. */
+/* Starts an on-demand module (fuzzer, test programs) for any task. Policy:
+ * whoever asked for the program may end it, so the reply carries our
+ * handle to the task (KILL, GRANT), which serve_one then closes. */
 static void do_spawn(struct request *rq, struct response *rs)
 {
     char name[NS_NAME_MAX];
     if (!name_only(rq, rs, name))
         return;
-    long id = supervise_spawn_ondemand(name);
+    uint64_t task = 0;
+    long id = supervise_spawn_ondemand(name, &task);
     if (id < 0) {
         rs->status = id;
         return;
     }
     rs->word = (uint64_t)id;
+    rs->handle_out = task;
 }
 
 /* The boot time printed in `mica: ready`, for the benchmarks. */

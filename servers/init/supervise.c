@@ -11,6 +11,11 @@
  * crashes more than MAX_RESTARTS times within WINDOW_MS is left down, with
  * `mica: server name=<n> state=down reason="..."`.
  *
+ * init keeps the handle the kernel gives it for each task it starts
+ * (MICA_RIGHT_KILL: the authority to end it, SYS_TASK_KILL) while the task
+ * lives; for an on-demand program it hands it to whoever asked for the
+ * program (NS_SPAWN) and keeps none.
+ *
  * Policy, not mechanism: which modules start at boot (all but the ones
  * whose command line says "ondemand"), their priorities, the back-off and
  * the limit live here. Servers run at SERVER_PRIORITY; the shell and the
@@ -37,7 +42,8 @@
 
 struct supervised {
     char name[NS_NAME_MAX];
-    uint64_t id; /* 0: not running (left down) */
+    uint64_t id;   /* 0: not running (left down) */
+    uint64_t task; /* our handle to it (KILL, GRANT), 0: none */
     unsigned crashes;
     uint64_t window_start;
 };
@@ -75,19 +81,30 @@ static bool alive(uint64_t id)
     return false;
 }
 
-/* Starts a module and watches it; returns its id or an error. `again`
- * tells the kernel whether a crash of this instance will be restarted (its
- * fault line says so); it is false for the last instance the crash budget
- * allows. (If the window then expires before that instance crashes, init
- * restarts it after all, though the fault line said `killed`.) */
-static long start(const char *name, bool again)
+/* Starts a module and watches it; returns its id or an error, and in
+ * *task the handle to it that the kernel gives the spawner (KILL, GRANT).
+ * `again` tells the kernel whether a crash of this instance will be
+ * restarted (its fault line says so); it is false for the last instance
+ * the crash budget allows. (If the window then expires before that
+ * instance crashes, init restarts it after all, though the fault line
+ * said `killed`.) */
+static long start(const char *name, bool again, uint64_t *task)
 {
     unsigned prio = strcmp(name, "shell") == 0 ? CLIENT_PRIORITY : SERVER_PRIORITY;
-    long id = mica_task_spawn_at(INIT_HANDLE_SYSTEM, name, prio);
+    *task = 0;
+    long id = mica_task_start(INIT_HANDLE_SYSTEM, name, prio, task);
     if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf, DEATH_BIT,
                                   again) != MICA_OK)
         log_line("mica: init: cannot watch a server; it will not be restarted\n");
     return id;
+}
+
+/* The handle to a dead instance names nothing any more. */
+static void forget_task(struct supervised *s)
+{
+    if (s->task)
+        mica_handle_close(s->task);
+    s->task = 0;
 }
 
 /* Tells the main thread that `old` is now `new_id` (0: left down). */
@@ -102,6 +119,7 @@ static void restart(struct supervised *s)
     char line[128];
     uint64_t now = mica_clock_ms();
     uint64_t old = s->id;
+    forget_task(s);
     snprintf(line, sizeof(line), "mica: server name=%s state=crashed\n", s->name);
     log_line(line);
     if (now - s->window_start > WINDOW_MS) {
@@ -119,7 +137,7 @@ static void restart(struct supervised *s)
         return;
     }
     mica_sleep_ms(BACKOFF_MS << (s->crashes - 1));
-    long id = start(s->name, s->crashes < MAX_RESTARTS);
+    long id = start(s->name, s->crashes < MAX_RESTARTS, &s->task);
     s->id = id > 0 ? (uint64_t)id : 0;
     if (id <= 0) {
         snprintf(line, sizeof(line),
@@ -163,22 +181,27 @@ void supervise_start(void)
                 strlcpy(ondemand[ondemand_count++], mi.name, NS_NAME_MAX);
             continue;
         }
-        long id = start(mi.name, true);
-        if (id <= 0 || server_count == MAX_SUPERVISED)
+        uint64_t task;
+        long id = start(mi.name, true, &task);
+        if (id <= 0 || server_count == MAX_SUPERVISED) {
+            if (id > 0)
+                mica_handle_close(task);
             continue;
+        }
         struct supervised *s = &servers[server_count++];
         strlcpy(s->name, mi.name, sizeof(s->name));
         s->id = (uint64_t)id;
+        s->task = task;
         boot_task_started((uint64_t)id, mi.name);
     }
     if (mica_thread_create(watcher, watcher_stack + sizeof(watcher_stack), 0) < 0)
         log_line("mica: init: no supervision thread; servers will not be restarted\n");
 }
 
-long supervise_spawn_ondemand(const char *name)
+long supervise_spawn_ondemand(const char *name, uint64_t *task)
 {
     for (unsigned i = 0; i < ondemand_count; i++)
         if (strcmp(ondemand[i], name) == 0)
-            return mica_task_spawn_at(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY);
+            return mica_task_start(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY, task);
     return MICA_ERIGHTS;
 }

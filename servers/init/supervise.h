@@ -17,7 +17,8 @@ void boot_task_started(uint64_t id, const char *name);
 void supervise_start(void);
 
 /* Starts an on-demand module (its module2 line says "ondemand"); returns
- * the new task's id or a negative MICA_E*. */
-long supervise_spawn_ondemand(const char *name);
+ * the new task's id or a negative MICA_E*, and in *task a handle to it
+ * (KILL, GRANT) that the caller passes on or closes. */
+long supervise_spawn_ondemand(const char *name, uint64_t *task);
 
 #endif

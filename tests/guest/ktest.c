@@ -97,6 +97,13 @@ void ktest_set_writer(long (*write)(const char *s, size_t n))
     writer = write ? write : mica_debug_write;
 }
 
+static void (*cleanup)(void);
+
+void ktest_set_cleanup(void (*fn)(void))
+{
+    cleanup = fn;
+}
+
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* One whole line per write, so lines of other tasks cannot split it. */
@@ -441,6 +448,8 @@ static void run_one(const struct ktest *t, unsigned *passed, unsigned *failed)
     uint64_t before = used_slots();
 
     t->run();
+    if (cleanup)
+        cleanup();
     join_all();
     pool_return();
     /* A reply owed by the main thread would hold its caller forever. */

@@ -61,6 +61,12 @@ unsigned ktest_run_all(void);
  * only) unless told otherwise, e.g. console_write (serial and screen). */
 void ktest_set_writer(long (*write)(const char *s, size_t n));
 
+/* A function run after every test body, before the framework's own checks
+ * (helper jobs joined, lent objects taken back, handles left open): a
+ * program whose tests start helper tasks ends them there. NULL (the
+ * default): none. */
+void ktest_set_cleanup(void (*fn)(void));
+
 /* ---- Outcome of the running test. */
 
 /* Records a failure (only the first one of a test is kept). */

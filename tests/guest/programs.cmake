@@ -18,4 +18,9 @@ endforeach()
 
 mica_add_server(testsuite ONDEMAND FPU SOURCES ${guest_sources})
 target_include_directories(testsuite PRIVATE ${guest_dir})
-mica_add_server(crasher ONDEMAND SOURCES ${guest_dir}/crasher/main.c)
+mica_add_server(crasher ONDEMAND SOURCES ${guest_dir}/crasher/main.c
+    ${guest_dir}/crasher/edge.S)
+# Its own linker script: the edge code is the last page of the user half.
+set_target_properties(crasher PROPERTIES
+    LINK_OPTIONS "${MICA_LINK_FLAGS};-Wl,-T,${guest_dir}/crasher/crasher.ld"
+    LINK_DEPENDS ${guest_dir}/crasher/crasher.ld)

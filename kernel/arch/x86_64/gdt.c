@@ -12,6 +12,7 @@
 #include "arch/x86_64/gdt.h"
 
 #include "arch.h"
+#include "arch/x86_64/ioport.h"
 #include "arch/x86_64/layout.h"
 
 struct tss {
@@ -32,20 +33,20 @@ struct gdt_ptr {
 
 #define IST_STACK_SIZE 8192
 
-/* The TSS is followed by an I/O permission bitmap (SDM Vol. 3A §20.5.2):
+/* The TSS is followed by an I/O permission bitmap (SDM Vol. 1 §19.5.2):
  * one bit per port, 0 = allowed, and a final byte of ones. Only tasks that
  * hold an I/O port capability get iomap_base pointing at it; for all other
- * tasks iomap_base lies past the limit, so every port access faults. */
+ * tasks iomap_base lies past the limit, so every port access faults. The
+ * bitmap's contents are ioport.c's business. */
 struct tss_io {
     struct tss tss;
-    uint8_t bitmap[8192];
+    uint8_t bitmap[sizeof(struct arch_io_bitmap)];
     uint8_t end;
 } __attribute__((packed));
 
 static uint64_t gdt[7];
 static struct tss_io tss_io;
 #define tss (tss_io.tss)
-static const uint8_t *io_loaded;
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 /* Access byte + flags of the code and data descriptors (SDM Vol. 3A §3.4.5). */
@@ -109,23 +110,12 @@ bool gdt_on_ist_stack(uint64_t addr)
            addr < (uint64_t)ist_stacks + sizeof(ist_stacks);
 }
 
-void arch_io_allow(uint8_t *bitmap, unsigned base, unsigned n)
+uint8_t *gdt_io_bitmap(void)
 {
-    for (unsigned p = base; p < base + n && p < 65536; p++)
-        bitmap[p / 8] &= (uint8_t) ~(1u << (p % 8));
-    io_loaded = NULL; /* reload on the next arch_io_load */
+    return tss_io.bitmap;
 }
 
-void arch_io_load(const uint8_t *bitmap)
+void gdt_io_enable(bool on)
 {
-    if (!bitmap) {
-        tss.iomap_base = sizeof(tss_io);
-        return;
-    }
-    if (bitmap != io_loaded) {
-        for (unsigned i = 0; i < sizeof(tss_io.bitmap); i++)
-            tss_io.bitmap[i] = bitmap[i];
-        io_loaded = bitmap;
-    }
-    tss.iomap_base = __builtin_offsetof(struct tss_io, bitmap);
+    tss.iomap_base = on ? __builtin_offsetof(struct tss_io, bitmap) : sizeof(tss_io);
 }

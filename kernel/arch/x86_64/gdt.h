@@ -21,5 +21,9 @@
 void gdt_init(void);
 void gdt_set_kernel_stack(uint64_t rsp0);
 bool gdt_on_ist_stack(uint64_t addr);
+/* The TSS's I/O permission bitmap (ioport.c fills it), and whether ring 3
+ * may use it (false: iomap_base past the limit, every port faults). */
+uint8_t *gdt_io_bitmap(void);
+void gdt_io_enable(bool on);
 
 #endif

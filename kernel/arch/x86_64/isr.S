@@ -4,8 +4,21 @@
  * pushes no error code, SDM Vol. 3A §6.13), pushes the vector number and
  * joins isr_common, which saves the general registers as a struct trap_frame
  * (trap.h) and calls trap_dispatch().
+ *
+ * The way back to user mode, trap_return, is safe for any saved user
+ * state. A user rip outside the user half never reaches IRETQ, which would
+ * raise #GP(0) in ring 0 for a non-canonical one (SDM Vol. 2A, IRET,
+ * "64-Bit Mode Exceptions"): trap_refuse_return ends the task instead. The
+ * selectors in the frame are the kernel's own or the CPU's copy of the
+ * user's (a task can load only the user selectors), and IA32_FMASK keeps
+ * RFLAGS.NT off in the kernel (thread.c), so IRETQ has nothing else to
+ * refuse; should it fault all the same, the fault is taken in ring 0 at
+ * user_iret with the user's GS (SDM Vol. 3A §6.14.2: no stack switch),
+ * which isr_common recognises, and trap.c turns it into the end of the
+ * task, never a panic.
  */
 #include "arch/x86_64/frame.inc"
+#include "arch/x86_64/layout.h"
 
     .text
     .global isr_stubs
@@ -26,10 +39,15 @@ isr_stubs:
 
 isr_common:
     PUSH_GPRS
-    /* From ring 3: switch GS to the kernel's per-CPU base (SDM Vol. 2B SWAPGS). */
-    testb $3, 18 * 8(%rsp)
-    jz 1f
-    swapgs
+    /* Switch GS to the kernel's per-CPU base (SDM Vol. 2B, SWAPGS) when the
+     * user's is loaded: coming from ring 3, or from the IRETQ at
+     * user_iret, which runs after trap_return's swapgs. */
+    testb $3, FRAME_CS(%rsp)
+    jnz 0f
+    leaq user_iret(%rip), %rax
+    cmpq %rax, FRAME_RIP(%rsp)
+    jne 1f
+0:  swapgs
 1:  cld
     /* The interrupted code may have been a user copy with SMAP opened
      * (AC set); the handler runs with it closed. IRETQ restores AC. */
@@ -39,16 +57,32 @@ isr_common:
 3:  movq %rsp, %rdi
     /* Frame pointer chain ends here for backtraces: link the interrupted
      * frame so a panic shows where the trap came from. */
-    pushq 17 * 8(%rsp)        /* interrupted rip */
+    pushq FRAME_RIP(%rsp)     /* interrupted rip */
     pushq 9 * 8(%rsp)         /* interrupted rbp (slot 8, one push ago) */
     movq %rsp, %rbp
     call trap_dispatch
     addq $16, %rsp
     .global trap_return
 trap_return:
-    testb $3, 18 * 8(%rsp)
+    testb $3, FRAME_CS(%rsp)
     jz 2f
+    movq $USER_TOP, %rax
+    cmpq %rax, FRAME_RIP(%rsp)
+    ja user_return_refused
     swapgs
+    POP_GPRS
+    addq $16, %rsp
+    .global user_iret
+user_iret:
+    iretq
 2:  POP_GPRS
     addq $16, %rsp
     iretq
+
+    /* From here and syscall.S: rsp = a frame whose user rip lies outside
+     * the user half, GS = the kernel's. */
+    .global user_return_refused
+user_return_refused:
+    movq %rsp, %rdi
+    call trap_refuse_return
+    ud2

@@ -17,4 +17,11 @@
 #define KSTACK_SIZE        16384
 #define PAGE_SIZE          4096
 
+/* The user half ends where the canonical lower half does (48-bit virtual
+ * addresses, SDM Vol. 1 §3.3.7.1): USER_END is the first non-canonical
+ * address, USER_TOP the last user byte. A user rip above USER_TOP must
+ * never reach SYSRET or IRETQ (syscall.S, isr.S). */
+#define USER_END 0x0000800000000000
+#define USER_TOP 0x00007fffffffffff
+
 #endif

@@ -10,7 +10,7 @@
 
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
-#include "syscall/syscall.h"
+#include "object/irq.h"
 
 #define PIC1_CMD     0x20
 #define PIC1_DATA    0x21
@@ -18,6 +18,8 @@
 #define PIC2_DATA    0xa1
 #define PIC_EOI      0x20
 #define PIC_READ_ISR 0x0b
+
+_Static_assert(ARCH_IRQ_LINES == 16, "two 8259As, eight lines each");
 
 static uint16_t mask = 0xffff;
 

@@ -1,17 +1,26 @@
 /*
  * The `syscall` entry (SDM Vol. 2B, SYSCALL): the CPU saved the user rip in
- * rcx and rflags in r11, masked rflags with IA32_FMASK (IF off) and loaded
- * the kernel CS/SS from STAR, but left rsp as the user's. swapgs brings in
- * the per-CPU block (struct cpu in thread.c), which holds the kernel stack
- * top, then the same struct trap_frame as an interrupt is built, so that
- * scheduling and fault handling see one kind of saved state.
+ * rcx and rflags in r11, masked rflags with IA32_FMASK (IF, TF, DF, AC, NT
+ * off: thread.c) and loaded the kernel CS/SS from STAR, but left rsp as
+ * the user's. swapgs brings in the per-CPU block (struct cpu in thread.c),
+ * which holds the kernel stack top, then the same struct trap_frame as an
+ * interrupt is built, so that scheduling and fault handling see one kind of
+ * saved state.
  *
  * The way back restores every register from the frame (so a syscall that
  * blocks and resumes later, or whose results IPC wrote into the frame,
  * needs nothing special) and leaves with SYSRET, which is much cheaper than
- * IRETQ. SYSRET with a non-canonical RCX faults in ring 0 on Intel CPUs
- * with the user's stack already loaded (SDM Vol. 2B, SYSRET, "#GP(0)"), so
- * a return address outside the user half takes the IRETQ path instead.
+ * IRETQ. SYSRET with a non-canonical rcx raises #GP(0) in ring 0 on Intel
+ * CPUs, after the user's stack pointer has been loaded here (SDM Vol. 2B,
+ * SYSRET, "Protected Mode Exceptions"); IRETQ to a non-canonical rip
+ * faults in ring 0 as well (SDM Vol. 2A, IRET, "64-Bit Mode Exceptions").
+ * The user rip is whatever follows the `syscall` the task ran, so a
+ * `syscall` as the last instruction of the user half returns to
+ * 0x0000800000000000: such a return takes neither instruction, and the
+ * task ends with a fault line (trap_refuse_return). SYSRET checks nothing
+ * else that a task controls: rsp is loaded as it is (a bad one faults in
+ * ring 3, at the task's first push), and rflags come from r11 masked with
+ * 0x3c7fd7, so IOPL, VM and RF cannot be set through it.
  */
 #define CPU_KERNEL_RSP 0
 #define CPU_USER_RSP   8
@@ -20,6 +29,7 @@
 #define SYSCALL_VECTOR 0x100
 
 #include "arch/x86_64/frame.inc"
+#include "arch/x86_64/layout.h"
 
     .text
     .global syscall_entry
@@ -42,10 +52,10 @@ syscall_entry:
 
     .global syscall_return
 syscall_return:
-    movq 17 * 8(%rsp), %rcx /* user rip */
-    movq $0x00007fffffffffff, %rax
+    movq FRAME_RIP(%rsp), %rcx
+    movq $USER_TOP, %rax
     cmpq %rax, %rcx
-    ja trap_return
+    ja user_return_refused
     popq %r15
     popq %r14
     popq %r13

@@ -24,8 +24,19 @@ extern char syscall_entry[], thread_first_entry[];
 
 #define RFLAGS_IF       (1ull << 9)
 #define RFLAGS_RESERVED (1ull << 1)
-/* FMASK: IF (no interrupts until the frame is built), DF, TF, AC. */
-#define SYSCALL_FMASK ((1ull << 9) | (1ull << 10) | (1ull << 8) | (1ull << 18))
+/* FMASK: the rflags bits SYSCALL clears for the kernel (SDM Vol. 2B,
+ * SYSCALL): IF (no interrupts until the frame is built), DF, TF, AC, and
+ * NT and IOPL, which would otherwise stay as the user left them. A task
+ * may set NT with POPF, and IRETQ with NT set raises #GP(0) in 64-bit mode
+ * (SDM Vol. 2A, IRET): every IRETQ of the kernel — this thread's, or that
+ * of the thread it switches to — would fault in ring 0. */
+#define RFLAGS_TF   (1ull << 8)
+#define RFLAGS_DF   (1ull << 10)
+#define RFLAGS_IOPL (3ull << 12)
+#define RFLAGS_NT   (1ull << 14)
+#define RFLAGS_AC   (1ull << 18)
+#define SYSCALL_FMASK                                                                    \
+    (RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_AC)
 
 void syscall_init(void)
 {
@@ -104,6 +115,11 @@ uint64_t arch_syscall_arg(const struct trap_frame *f, int i)
 void arch_syscall_set_status(struct trap_frame *f, int64_t status)
 {
     f->rax = (uint64_t)status;
+}
+
+void arch_syscall_set_second(struct trap_frame *f, uint64_t value)
+{
+    f->rdi = value;
 }
 
 int64_t arch_syscall_status(const struct trap_frame *f)

@@ -1,8 +1,12 @@
 /*
  * trap_dispatch(): where every interrupt and exception lands. Device vectors
- * go to their registered handler; an exception in the kernel is a broken
- * invariant and ends in a full report (vector, error code, RIP, CR2, the
- * registers and a backtrace) on serial and screen.
+ * go to their registered handler; an exception in user mode goes to the
+ * generic fault code (task/fault.c: the pager for a page fault, else the
+ * end of the task); an exception in the kernel is a broken invariant and
+ * ends in a full report (vector, error code, RIP, CR2, the registers and a
+ * backtrace) on serial and screen. Two kernel faults are the user's doing
+ * and end only the task: a bad pointer in a user copy (uaccess.S), and
+ * IRETQ refusing a user frame (isr.S).
  */
 #include "arch/x86_64/trap.h"
 
@@ -12,8 +16,8 @@
 #include "arch/x86_64/gdt.h"
 #include "kernel.h"
 #include "lib/klog.h"
-#include "syscall/syscall.h"
 #include "arch/x86_64/pic.h"
+#include "task/fault.h"
 
 static irq_handler_fn handlers[256];
 
@@ -77,7 +81,7 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
     uint64_t cr2 = read_cr2();
     console_reclaim_screen();
     klog_take_back();
-    if ((f->vector == 14 || f->vector == 8) && backtrace_is_stack_guard(cr2))
+    if ((f->vector == VEC_PF || f->vector == 8) && backtrace_is_stack_guard(cr2))
         kprintf("PANIC: kernel stack overflow (guard page %#llx hit), %s\n",
                 (unsigned long long)cr2, what);
     else
@@ -92,35 +96,65 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
 
 bool fpu_trap(void);
 extern char uaccess_copy_start[], uaccess_copy_end[], uaccess_fixup[];
+extern char user_iret[];
 
 /* A fault inside the user-copy routine is the user's bad pointer, not a
  * kernel bug: resume at the fixup, which returns an error. */
 static bool uaccess_fault(struct trap_frame *f)
 {
-    if (f->vector != 14 && f->vector != 13)
+    if (f->vector != VEC_PF && f->vector != VEC_GP)
         return false;
     if (f->rip < (uint64_t)uaccess_copy_start || f->rip > (uint64_t)uaccess_copy_end)
         return false;
     /* A page the task's pager backs lazily: let the pager map it, as if
      * the task itself had touched it (U bit set), then redo the copy. */
-    if (f->vector == 14 && task_resolve_fault(read_cr2(), f->error | 4, f->rip))
+    if (f->vector == VEC_PF && task_resolve_fault(read_cr2(), f->error | 4, f->rip))
         return true;
     f->rip = (uint64_t)uaccess_fixup;
     return true;
 }
 
+/* The frame IRETQ pops (SDM Vol. 3A §6.14.2, figure 6-9). */
+struct iret_frame {
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* IRETQ back to user mode faulted (#GP, #NP or #SS: SDM Vol. 2A, IRET,
+ * "64-Bit Mode Exceptions"). That is the returning task's state, not the
+ * kernel's: the fault arrived in ring 0 with rsp at the frame IRETQ was
+ * popping, and isr.S has loaded the kernel's GS again. The task ends as if
+ * it had faulted at the rip it was returning to. */
+static void user_iret_fault(const struct trap_frame *f)
+{
+    bool iret_can_raise =
+        f->vector == VEC_GP || f->vector == VEC_NP || f->vector == VEC_SS;
+    if (f->rip != (uint64_t)user_iret || !iret_can_raise)
+        return;
+    const struct iret_frame *user = (const struct iret_frame *)f->rsp;
+    task_fault((unsigned)f->vector, user->rip, 0, f->error);
+}
+
+void trap_refuse_return(struct trap_frame *f)
+{
+    /* What SYSRET or IRETQ would have raised for this rip. */
+    task_fault(VEC_GP, f->rip, 0, 0);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector < 32) {
-        if (f->vector == 7 && (f->cs & 3) && fpu_trap())
-            return; /* #NM: lazy FPU switch (fpu.c) */
+        if (f->vector == VEC_NM && (f->cs & 3) && fpu_trap())
+            return; /* lazy FPU switch (fpu.c) */
         if ((f->cs & 3) == 0) {
             if (uaccess_fault(f))
                 return;
+            user_iret_fault(f);
             kernel_exception(f);
         }
-        task_fault((unsigned)f->vector, f->rip, f->vector == 14 ? read_cr2() : 0,
-                   f->error);
+        if (f->vector == VEC_PF)
+            task_page_fault((unsigned)f->vector, f->rip, read_cr2(), f->error);
+        else
+            task_fault((unsigned)f->vector, f->rip, 0, f->error);
         return;
     }
     if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16) {

@@ -17,8 +17,18 @@ struct trap_frame {
 };
 /* isr.S pushes 15 registers below vector/error; keep the two in step. */
 _Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "isr.S frame layout");
+_Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "frame.inc FRAME_RIP");
 _Static_assert(offsetof(struct trap_frame, cs) == 18 * 8, "isr.S frame layout");
+_Static_assert(offsetof(struct trap_frame, rflags) == 19 * 8, "frame.inc FRAME_RFLAGS");
+_Static_assert(offsetof(struct trap_frame, rsp) == 20 * 8, "frame.inc FRAME_RSP");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
+
+/* Exceptions (SDM Vol. 3A §6.15) the trap code tells apart. */
+#define VEC_NM 7  /* device not available: lazy FPU switch */
+#define VEC_NP 11 /* segment not present */
+#define VEC_SS 12 /* stack-segment fault */
+#define VEC_GP 13 /* general protection */
+#define VEC_PF 14 /* page fault */
 
 #define VEC_TIMER    0x20
 #define VEC_PIC_BASE 0x30 /* legacy IRQ n arrives at 0x30 + n */
@@ -26,6 +36,9 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
 
 void idt_init(void);
 void trap_dispatch(struct trap_frame *f);
+/* From syscall.S and isr.S: the frame would leave for user mode with a rip
+ * outside the user half; ends the task (never returns). */
+__attribute__((noreturn)) void trap_refuse_return(struct trap_frame *f);
 
 /* Handler for a device vector (>= 32), installed by the owning driver. */
 typedef void (*irq_handler_fn)(struct trap_frame *f);

@@ -6,13 +6,16 @@
 #include "arch.h"
 #include "arch/x86_64/layout.h"
 
-#define USER_END 0x0000800000000000ull
-
 int uaccess_copy(void *dst, const void *src, size_t n);
+
+bool arch_user_range(uint64_t addr, uint64_t n)
+{
+    return addr + n >= addr && addr + n <= USER_END;
+}
 
 static int user_range_ok(uint64_t addr, size_t n)
 {
-    return addr >= PAGE_SIZE && addr + n >= addr && addr + n <= USER_END;
+    return addr >= PAGE_SIZE && arch_user_range(addr, n);
 }
 
 int arch_copy_from_user(void *dst, uint64_t user_src, size_t n)

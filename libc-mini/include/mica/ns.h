@@ -19,7 +19,9 @@
  *                works.
  *   NS_SPAWN     payload = a module name with its NUL: start that module if
  *                its module2 line says "ondemand" (MICA_ERIGHTS otherwise).
- *                Reply w[1] = the new task's id.
+ *                Reply w[1] = the new task's id, and attached (w[0]) a
+ *                handle to that task with MICA_RIGHT_KILL: the asker may
+ *                end the program (SYS_TASK_KILL).
  *   NS_READY     no fields: the caller is up (for tasks that serve no
  *                endpoint, like the shell; NS_REGISTER implies it). init
  *                prints `mica: server name=<task> state=up` for each boot
@@ -70,6 +72,9 @@ long ns_system(uint32_t op);
 long ns_ready(void);
 /* Starts an on-demand module; its task id in *id (may be NULL). */
 long ns_spawn(const char *name, uint64_t *id);
+/* The same, keeping the task handle of the reply (KILL, GRANT) in *task,
+ * which the caller closes when done with it. */
+long ns_spawn_task(const char *name, uint64_t *id, uint64_t *task);
 /* The boot_ms init printed in `mica: ready` (MICA_EAGAIN before it). */
 long ns_boot_ms(uint64_t *ms);
 

@@ -103,6 +103,12 @@ long mica_ram_info(uint64_t ram, struct mica_ram_info *out);
 long mica_task_spawn(uint64_t sys, const char *name);
 /* The same at a priority (1..5; 0 = the default, 4). */
 long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority);
+/* The same, keeping what TASK_SPAWN also returns: a handle to the new task
+ * with MICA_RIGHT_KILL and MICA_RIGHT_GRANT, in *task. (The two calls
+ * above close it.) */
+long mica_task_start(uint64_t sys, const char *name, unsigned priority, uint64_t *task);
+/* Ends the task behind a task handle that has MICA_RIGHT_KILL. */
+long mica_task_kill(uint64_t task);
 /* `restart`: whether the caller will restart the task when it dies (the
  * kernel's fault line then says action=restarted rather than killed). */
 long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits,

@@ -29,9 +29,20 @@ enum crash_kind {
     CRASH_EXEC_DATA = 6,  /* #PF, vector 14: jump into a data page (NX) */
     CRASH_IO = 7,         /* #GP, vector 13: out without an I/O capability */
     CRASH_STACK = 8,      /* #PF, vector 14: stack overflow into the guard page */
+    /* #GP, vector 13, rip 0x800000000000: a `syscall` as the last
+     * instruction of the user half (edge.S), whose return address is the
+     * first non-canonical one; neither SYSRET nor IRETQ may take it. */
+    CRASH_SYSCALL_EDGE = 9,
+    /* #PF, vector 14, addr CRASH_PAGER_VA: the task is its own pager and
+     * answers every fault "mapped" without mapping anything; the kernel
+     * gives up after a few rounds. First a syscall copies to that address
+     * and must fail with MICA_EFAULT (else the task exits quietly). */
+    CRASH_PAGER_RETRY = 10,
 };
 
 /* Where CRASH_WRITE_RO asks the memory server for a read-only page. */
 #define CRASH_RO_VA 0x00000b0000000000ull
+/* The address CRASH_PAGER_RETRY touches, never mapped. */
+#define CRASH_PAGER_VA 0x00000c0000000000ull
 
 #endif

@@ -16,6 +16,36 @@
 /* Code for CRASH_EXEC_DATA: `ret`, in .data, which is never executable. */
 static uint8_t data_code[16] = {0xc3};
 
+/* CRASH_PAGER_RETRY's pager: a thread of this task that answers every
+ * page fault "mapped" (label 0) and maps nothing. */
+static uint8_t pager_stack[8192] __attribute__((aligned(16)));
+
+static void lying_pager(uint64_t ep, void *ipc_buffer)
+{
+    (void)ipc_buffer;
+    struct mica_msg m, done = {MICA_INFO(0, 0), {0}};
+    while (mica_recv(ep, &m, NULL, MICA_WAIT_FOREVER) != MICA_OK)
+        ;
+    for (;;)
+        (void)mica_reply_recv(ep, &done, &m, NULL, MICA_WAIT_FOREVER);
+}
+
+static void fault_under_lying_pager(void)
+{
+    long ep = mica_endpoint_create();
+    if (ep <= 0 ||
+        mica_thread_create(lying_pager, pager_stack + sizeof(pager_stack),
+                           (uint64_t)ep) <= 0 ||
+        mica_set_pager(MICA_HANDLE_SELF, (uint64_t)ep) != MICA_OK)
+        mica_exit(4);
+    /* The kernel's own copy to that page asks the pager too, and gives up
+     * with MICA_EFAULT. */
+    if (mica_task_info(0, (struct mica_task_info *)(uintptr_t)CRASH_PAGER_VA) !=
+        MICA_EFAULT)
+        mica_exit(5);
+    *(volatile uint64_t *)(uintptr_t)CRASH_PAGER_VA = 1;
+}
+
 /* Each frame holds a page the compiler cannot drop; the recursion cannot
  * become a loop because the buffer is used after the call. */
 static uint64_t recurse(uint64_t depth)
@@ -66,6 +96,16 @@ static void crash(uint64_t kind)
         break;
     case CRASH_STACK:
         recurse(zero);
+        break;
+    case CRASH_SYSCALL_EDGE:
+        /* movabs: the edge lies far above what -mcmodel=small addresses. */
+        __asm__ volatile("movabsq $crash_edge_syscall, %%rcx\n\tjmp *%%rcx"
+                         :
+                         : "a"((uint64_t)SYS_YIELD)
+                         : "rcx");
+        break;
+    case CRASH_PAGER_RETRY:
+        fault_under_lying_pager();
         break;
     }
 }

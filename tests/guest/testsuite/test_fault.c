@@ -146,6 +146,60 @@ KTEST(fault, stack_overflow_guard_page)
     crash_and_check("crasher-stack", CRASH_STACK);
 }
 
+/* A `syscall` as the last instruction of the user half returns to the
+ * first non-canonical address: the kernel ends the task (vector 13, rip
+ * 0x800000000000) instead of faulting in SYSRET or IRETQ itself. (No boot
+ * instance "crasher-edge" exists: an on-demand crasher is used.) */
+KTEST(fault, syscall_at_end_of_user_half_killed)
+{
+    crash_and_check("crasher-edge", CRASH_SYSCALL_EDGE);
+}
+
+/* A pager that answers "mapped" without mapping: the kernel's user copy
+ * fails with MICA_EFAULT after a few rounds, and the task's own access
+ * ends the task (vector 14) instead of looping for ever. (On-demand, as
+ * above.) */
+KTEST(fault, lying_pager_bounded)
+{
+    crash_and_check("crasher-pager", CRASH_PAGER_RETRY);
+}
+
+/* SYS_TASK_KILL needs MICA_RIGHT_KILL on the task handle: a task's own
+ * handle lacks it, and so does a copy made without it. NS_SPAWN's reply
+ * carries a handle with it to the program started, which then ends the
+ * program: the program's endpoint and the handle say MICA_EDEAD after. */
+KTEST(fault, task_kill_needs_the_right)
+{
+    uint64_t id, task, ep;
+    struct mica_task_info ti;
+    KT_STATUS(mica_task_kill(MICA_HANDLE_SELF), MICA_ERIGHTS);
+    KT_OK(ns_spawn_task("crasher", &id, &task));
+    long weak = mica_handle_copy(task, MICA_RIGHTS_ALL & ~MICA_RIGHT_KILL, 0);
+    long lookup = kt_lookup("crasher", &ep, LOOKUP_MS);
+    long without = mica_task_kill((uint64_t)weak);
+    bool alive = task_with_id(id, &ti) && ti.state != MICA_TASK_DEAD;
+    long with = mica_task_kill(task);
+    bool dead = !task_with_id(id, &ti) || ti.state == MICA_TASK_DEAD;
+    long again = mica_task_kill(task);
+    long weak_again = mica_task_kill((uint64_t)weak);
+    struct mica_msg go = {MICA_INFO(CRASH_GO, 0), {0}};
+    long send = lookup == MICA_OK ? kt_send(ep, &go, 1000) : MICA_EDEAD;
+    mica_handle_close(task);
+    if (weak > 0)
+        mica_handle_close((uint64_t)weak);
+    if (lookup == MICA_OK)
+        mica_handle_close(ep);
+    KT_CMP(weak, >, 0);
+    KT_OK(lookup);
+    KT_STATUS(without, MICA_ERIGHTS);
+    KT_ASSERT(alive);
+    KT_OK(with);
+    KT_ASSERT(dead);
+    KT_STATUS(again, MICA_EDEAD);
+    KT_STATUS(weak_again, MICA_ERIGHTS);
+    KT_STATUS(send, MICA_EDEAD);
+}
+
 /* Alignment checking (#AC) needs CR0.AM and EFLAGS.AC; Mica leaves it off,
  * so unaligned accesses simply work and cannot kill a task. */
 KTEST(fault, unaligned_access_no_ac)
@@ -161,4 +215,50 @@ KTEST(fault, unaligned_access_no_ac)
                      : "memory");
     KT_EQ(v, 0x0a09080706050403ull);
     KT_EQ(w & 0xffffffffull, 0x11223344ull);
+}
+
+struct spinner {
+    volatile bool stop;
+    volatile uint64_t count;
+};
+
+static void spin(void *arg)
+{
+    struct spinner *s = arg;
+    while (!s->stop)
+        s->count++;
+}
+
+#define RFLAGS_NT (1ull << 14)
+
+static uint64_t read_rflags(void)
+{
+    uint64_t f;
+    __asm__ volatile("pushfq\n\tpopq %0" : "=r"(f));
+    return f;
+}
+
+static void write_rflags(uint64_t f)
+{
+    __asm__ volatile("pushq %0\n\tpopfq" : : "r"(f) : "cc", "memory");
+}
+
+/* RFLAGS.NT is the user's to set (POPF at CPL 3 may), and IRETQ with NT
+ * set raises #GP in 64-bit mode (SDM Vol. 2A, IRET). The syscall entry
+ * clears it (IA32_FMASK), so that no IRETQ of the kernel's, for this thread
+ * or the one it switches to, runs with it; SYSRET gives it back. */
+KTEST(fault, nt_flag_across_syscalls)
+{
+    struct spinner s = {0};
+    int job = kt_spawn(spin, &s);
+    uint64_t saved = read_rflags();
+    write_rflags(saved | RFLAGS_NT);
+    for (unsigned i = 0; i < 50; i++)
+        mica_yield();
+    uint64_t after = read_rflags();
+    write_rflags(saved & ~RFLAGS_NT);
+    s.stop = true;
+    KT_ASSERT(kt_join(job, DEATH_MS));
+    KT_ASSERT(after & RFLAGS_NT);
+    KT_CMP(s.count, >, 0);
 }

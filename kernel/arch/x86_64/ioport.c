@@ -1,0 +1,71 @@
+/*
+ * Port I/O for user-space drivers, and the PC devices behind init's boot
+ * capabilities.
+ *
+ * A task may use in/out on a port only if the I/O permission bitmap of the
+ * TSS allows it (SDM Vol. 1 §19.5.2; IOPL stays 0). The kernel keeps
+ * ARCH_IO_BITMAPS maps of 8 KiB; object/ioport.c gives one to each task
+ * that enables ports, and arch_io_load copies the running task's map into
+ * the TSS (only when it differs from the one there), or points the TSS
+ * past its limit for a task without ports, so that every port faults.
+ */
+#include <mica/abi.h>
+
+#include "arch.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/ioport.h"
+#include "kernel.h"
+
+static struct arch_io_bitmap maps[ARCH_IO_BITMAPS];
+static const struct arch_io_bitmap *loaded; /* the map in the TSS, if any */
+
+struct arch_io_bitmap *arch_io_bitmap(unsigned i)
+{
+    return i < ARCH_IO_BITMAPS ? &maps[i] : NULL;
+}
+
+void arch_io_clear(struct arch_io_bitmap *map)
+{
+    for (unsigned i = 0; i < sizeof(map->bits); i++)
+        map->bits[i] = 0xff;
+    loaded = NULL; /* copy again on the next arch_io_load */
+}
+
+void arch_io_allow(struct arch_io_bitmap *map, unsigned base, unsigned n)
+{
+    for (unsigned p = base; p < base + n && p < IO_PORTS; p++)
+        map->bits[p / 8] &= (uint8_t) ~(1u << (p % 8));
+    loaded = NULL;
+}
+
+void arch_io_load(const struct arch_io_bitmap *map)
+{
+    if (!map) {
+        gdt_io_enable(false);
+        return;
+    }
+    if (map != loaded) {
+        uint8_t *tss_bits = gdt_io_bitmap();
+        for (unsigned i = 0; i < sizeof(map->bits); i++)
+            tss_bits[i] = map->bits[i];
+        loaded = map;
+    }
+    gdt_io_enable(true);
+}
+
+/* COM1 (16550 UART: ports 0x3f8..0x3ff, IRQ 4), the PS/2 controller (0x60
+ * data .. 0x64 status/command, keyboard IRQ 1) and the VGA CRTC index and
+ * data ports (0x3d4, 0x3d5: the text-mode cursor). */
+static const struct arch_boot_device pc_devices[] = {
+    {MICA_BOOT_CAP_COM1, ARCH_DEVICE_PORTS, 0x3f8, 8},
+    {MICA_BOOT_CAP_IRQ4, ARCH_DEVICE_IRQ, 4, 1},
+    {MICA_BOOT_CAP_PS2, ARCH_DEVICE_PORTS, 0x60, 5},
+    {MICA_BOOT_CAP_IRQ1, ARCH_DEVICE_IRQ, 1, 1},
+    {MICA_BOOT_CAP_CRTC, ARCH_DEVICE_PORTS, 0x3d4, 2},
+};
+
+const struct arch_boot_device *arch_boot_devices(size_t *count)
+{
+    *count = ARRAY_SIZE(pc_devices);
+    return pc_devices;
+}

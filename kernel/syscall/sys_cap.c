@@ -1,0 +1,33 @@
+/*
+ * Handle syscalls: the caller's own handle table (cap/handle.c).
+ *
+ *   SYS_HANDLE_CLOSE  drops a handle
+ *   SYS_HANDLE_COPY   a new handle to the same object, with fewer rights and
+ *                     (on an unbadged endpoint or notification) a badge
+ */
+#include "cap/handle.h"
+#include "syscall/sys_common.h"
+
+int64_t sys_handle_close(struct trap_frame *f, struct thread *self)
+{
+    return handle_close(&self->task->handles, ARG(0));
+}
+
+int64_t sys_handle_copy(struct trap_frame *f, struct thread *self)
+{
+    uint64_t h = ARG(0);
+    struct handle_table *t = &self->task->handles;
+    if (h == 0 || h >= HANDLES_PER_TASK || t->slot[h].type == MICA_OBJ_NONE)
+        return MICA_EBADH;
+    struct handle copy = t->slot[h];
+    bool badgeable = copy.type == MICA_OBJ_ENDPOINT || copy.type == MICA_OBJ_NOTIFICATION;
+    /* A badge is set once, on an unbadged handle (like minting in seL4):
+     * re-badging would let a task speak as another. A task handle's badge
+     * is its identity check and never changes. */
+    if (ARG(2) && (!badgeable || copy.badge != 0))
+        return MICA_EINVAL;
+    copy.rights &= (uint32_t)ARG(1);
+    if (ARG(2))
+        copy.badge = ARG(2);
+    return handle_install(t, copy);
+}

@@ -1,0 +1,152 @@
+/*
+ * IPC syscalls: the decoding in front of ipc/ipc.c and ipc/fastpath.c.
+ *
+ *   SYS_SEND, SYS_CALL         send on an endpoint (CALL tries the fast path)
+ *   SYS_RECV                   receive on an endpoint
+ *   SYS_REPLY, SYS_REPLY_RECV  answer the last caller (and wait again)
+ *   SYS_NOTIFY_SIGNAL, _WAIT   notifications
+ *   SYS_ENDPOINT_CREATE, SYS_NOTIFY_CREATE  new objects, against the quota
+ *
+ * The message itself stays in the saved registers (and the IPC buffer);
+ * ipc.c reads it from there, so these handlers check only the handle, its
+ * rights and the payload length.
+ */
+#include "arch.h"
+#include "ipc/ipc.h"
+#include "syscall/sys_common.h"
+
+/* The endpoint behind handle h, with the rights needed. */
+static struct endpoint *endpoint_arg(struct thread *self, uint64_t h, uint32_t rights,
+                                     uint64_t *badge, int *err)
+{
+    struct handle hd;
+    struct endpoint *ep =
+        handle_get(&self->task->handles, h, MICA_OBJ_ENDPOINT, rights, &hd, err);
+    if (ep && badge)
+        *badge = hd.badge;
+    return ep;
+}
+
+static bool payload_fits(uint64_t info)
+{
+    return MICA_INFO_LEN(info) <= MICA_IPC_PAYLOAD_MAX;
+}
+
+static int64_t send_or_call(struct trap_frame *f, struct thread *self, bool call)
+{
+    int err;
+    uint64_t badge;
+    struct endpoint *ep = endpoint_arg(self, ARG(0), MICA_RIGHT_SEND, &badge, &err);
+    if (!ep)
+        return err;
+    if (!payload_fits(ARG(1)))
+        return MICA_ERANGE;
+    int64_t status;
+    if (call && ipc_fast_call(self, ep, badge, ARG(6), &status))
+        return status;
+    return ipc_send(self, ep, badge, call, ARG(6));
+}
+
+int64_t sys_send(struct trap_frame *f, struct thread *self)
+{
+    return send_or_call(f, self, false);
+}
+
+int64_t sys_call(struct trap_frame *f, struct thread *self)
+{
+    return send_or_call(f, self, true);
+}
+
+int64_t sys_recv(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct endpoint *ep = endpoint_arg(self, ARG(0), MICA_RIGHT_RECV, NULL, &err);
+    if (!ep)
+        return err;
+    return ipc_recv(self, ep, ARG(6));
+}
+
+int64_t sys_reply(struct trap_frame *f, struct thread *self)
+{
+    /* REPLY takes the message from arguments 0..4 (no endpoint): moved to
+     * where ipc.c reads a message from. */
+    struct mica_msg m = {ARG(0), {ARG(1), ARG(2), ARG(3), ARG(4)}};
+    if (!payload_fits(m.info))
+        return MICA_ERANGE;
+    arch_msg_to_frame(f, 0, &m);
+    return ipc_reply(self);
+}
+
+int64_t sys_reply_recv(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct endpoint *ep = endpoint_arg(self, ARG(0), MICA_RIGHT_RECV, NULL, &err);
+    if (!ep)
+        return err;
+    if (!payload_fits(ARG(1)))
+        return MICA_ERANGE;
+    int64_t status;
+    if (ipc_fast_reply_recv(self, ep, ARG(6), &status))
+        return status;
+    if (self->reply_to)
+        ipc_reply(self);
+    return ipc_recv(self, ep, ARG(6));
+}
+
+int64_t sys_notify_signal(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct notification *n =
+        object_arg(self, ARG(0), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, &err);
+    if (!n)
+        return err;
+    notification_signal(n, ARG(1));
+    return MICA_OK;
+}
+
+int64_t sys_notify_wait(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct notification *n =
+        object_arg(self, ARG(0), MICA_OBJ_NOTIFICATION, MICA_RIGHT_RECV, &err);
+    if (!n)
+        return err;
+    return notification_wait(self, n, ARG(6));
+}
+
+static int64_t install_new(struct task *t, enum mica_object_type type, void *obj)
+{
+    int64_t h =
+        handle_install(&t->handles, (struct handle){type, MICA_RIGHTS_ALL, 0, obj});
+    if (h > 0)
+        t->objects++;
+    return h;
+}
+
+int64_t sys_endpoint_create(struct trap_frame *f, struct thread *self)
+{
+    if (self->task->objects >= TASK_OBJECT_QUOTA)
+        return MICA_ENOMEM;
+    struct endpoint *ep = endpoint_alloc(self->task);
+    if (!ep)
+        return MICA_ENOMEM;
+    int64_t h = install_new(self->task, MICA_OBJ_ENDPOINT, ep);
+    if (h < 0)
+        ep->owner = NULL;
+    else
+        ep->creator = self->task->id;
+    return h;
+}
+
+int64_t sys_notify_create(struct trap_frame *f, struct thread *self)
+{
+    if (self->task->objects >= TASK_OBJECT_QUOTA)
+        return MICA_ENOMEM;
+    struct notification *n = notification_alloc();
+    if (!n)
+        return MICA_ENOMEM;
+    int64_t h = install_new(self->task, MICA_OBJ_NOTIFICATION, n);
+    if (h > 0)
+        n->creator = self->task->id;
+    return h;
+}
