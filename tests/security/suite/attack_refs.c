@@ -1,0 +1,184 @@
+/*
+ * Attacks refs: kernel references to endpoints and notifications whose
+ * last handle was closed while a thread still waited on them (issue item
+ * 2: stored pointers without a reference). The object's slot is free for
+ * the next ENDPOINT_CREATE or NOTIFY_CREATE, of any task; a thread still
+ * queued on the old object must never receive what is sent to the new one,
+ * pending bits must not carry over, and a stale sender's message must not
+ * appear at the new object.
+ */
+#include <mica/syscall.h>
+
+#include "secsuite.h"
+
+#define WAIT_MS 3000
+
+struct ntf_waiter {
+    uint64_t ntf;
+    long status;
+    uint64_t bits;
+};
+
+static void wait_bits(void *arg)
+{
+    struct ntf_waiter *w = arg;
+    w->status = mica_notify_wait(w->ntf, &w->bits, 800);
+}
+
+/* Attack: signal a notification, close it, make a new one (it takes the
+ * same slot). Must: the new one has no bits pending. */
+KTEST(refs, notification_bits_do_not_outlive_it)
+{
+    uint64_t n, n2, bits = 0;
+    KT_HANDLE(n, mica_notify_create());
+    KT_OK(mica_notify_signal(n, 0x40));
+    KT_OK(mica_handle_close(n));
+    KT_HANDLE(n2, mica_notify_create());
+    long st = mica_notify_wait(n2, &bits, MICA_NO_WAIT);
+    mica_handle_close(n2);
+    KT_STATUS(st, MICA_EAGAIN);
+    KT_EQ(bits, 0);
+}
+
+/* Attack: a helper waits on a notification; we close its only handle and
+ * make a new notification (same slot), which we signal. Must: the old
+ * waiter is not woken by the new object's bits (it times out), and the
+ * bits stay on the new object. */
+KTEST(refs, waiter_on_closed_notification_not_woken_by_successor)
+{
+    struct ntf_waiter w = {.status = 1};
+    uint64_t n2, bits = 0;
+    KT_HANDLE(w.ntf, mica_notify_create());
+    int job = kt_spawn(wait_bits, &w);
+    mica_sleep_ms(50); /* it waits */
+    KT_OK(mica_handle_close(w.ntf));
+    KT_HANDLE(n2, mica_notify_create());
+    KT_OK(mica_notify_signal(n2, 0x5));
+    bool joined = kt_join(job, WAIT_MS);
+    long st = mica_notify_wait(n2, &bits, MICA_NO_WAIT);
+    mica_handle_close(n2);
+    KT_ASSERT(joined);
+    KT_STATUS(w.status, MICA_ETIMEOUT);
+    KT_OK(st);
+    KT_EQ(bits, 0x5);
+}
+
+struct ep_receiver {
+    uint64_t ep;
+    long status;
+    uint32_t label;
+};
+
+static void receive_one(void *arg)
+{
+    struct ep_receiver *r = arg;
+    struct mica_msg m;
+    r->status = kt_recv(r->ep, &m, NULL, 800);
+    r->label = MICA_INFO_LABEL(m.info);
+}
+
+/* Attack: a helper waits to receive on our endpoint; we close its only
+ * handle, and a peer makes a new endpoint (likely in the freed slot),
+ * whose send handle it gives us. We send to the peer's endpoint. Must:
+ * our old receiver never gets that message (it times out); the send finds
+ * no receiver at the peer (nobody receives there). */
+KTEST(refs, receiver_on_closed_endpoint_never_gets_successors_messages)
+{
+    struct ep_receiver r = {.status = 1};
+    KT_HANDLE(r.ep, mica_endpoint_create());
+    int job = kt_spawn(receive_one, &r);
+    mica_sleep_ms(50); /* it waits */
+    KT_OK(mica_handle_close(r.ep));
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
+    struct mica_msg res;
+    KT_OK(peer_do(p, CMD_MAKE_EP, 0, 0, 0, 0, &res));
+    uint64_t theirs = res.w[0];
+    struct mica_msg m = {MICA_INFO(0x77, 0), {0}};
+    long sent = kt_send(theirs, &m, 200);
+    /* Our own successor too, for the case the peer's took another slot. */
+    long h = mica_endpoint_create();
+    long sent2 = h > 0 ? kt_send((uint64_t)h, &m, 200) : h;
+    if (h > 0)
+        mica_handle_close((uint64_t)h);
+    mica_handle_close(theirs);
+    bool joined = kt_join(job, WAIT_MS);
+    KT_ASSERT(joined);
+    KT_STATUS(r.status, MICA_ETIMEOUT);
+    KT_STATUS(sent, MICA_ETIMEOUT);
+    KT_STATUS(sent2, MICA_ETIMEOUT);
+}
+
+struct ep_sender {
+    uint64_t ep;
+    long status;
+};
+
+static void send_one(void *arg)
+{
+    struct ep_sender *s = arg;
+    struct mica_msg m = {MICA_INFO(0x78, 0), {0}};
+    s->status = kt_send(s->ep, &m, 800);
+}
+
+/* Attack: a helper's send waits on our endpoint; we close its only handle
+ * and make a new endpoint (same slot), where we receive. Must: the stale
+ * sender's message does not appear at the new endpoint, and the sender
+ * gives up by its timeout. */
+KTEST(refs, sender_on_closed_endpoint_not_delivered_to_successor)
+{
+    struct ep_sender s = {.status = 1};
+    KT_HANDLE(s.ep, mica_endpoint_create());
+    int job = kt_spawn(send_one, &s);
+    mica_sleep_ms(50); /* it waits */
+    KT_OK(mica_handle_close(s.ep));
+    uint64_t e2;
+    KT_HANDLE(e2, mica_endpoint_create());
+    struct mica_msg m;
+    long got = kt_recv(e2, &m, NULL, 200);
+    mica_handle_close(e2);
+    bool joined = kt_join(job, WAIT_MS);
+    KT_STATUS(got, MICA_ETIMEOUT);
+    KT_ASSERT(joined);
+    KT_STATUS(s.status, MICA_ETIMEOUT);
+}
+
+/* How many objects we may create now (made and closed again). */
+static unsigned creatable(void)
+{
+    uint64_t made[64];
+    unsigned n = 0;
+    long h;
+    while (n < 64 && (h = mica_endpoint_create()) > 0)
+        made[n++] = (uint64_t)h;
+    for (unsigned i = 0; i < n; i++)
+        mica_handle_close(made[i]);
+    return n;
+}
+
+/* Attack: give a peer a send handle to one of our endpoints, which it
+ * makes its pager and closes; we close ours too. Must: while the peer
+ * lives the kernel's reference keeps the endpoint (still charged to us:
+ * one object less we may create); once the peer is dead the reference is
+ * gone and the object with it (our quota is whole again), so no dead
+ * task's binding pins an object or its slot for good. */
+KTEST(refs, pager_reference_released_when_task_dies)
+{
+    unsigned before = creatable();
+    uint64_t e, give;
+    KT_HANDLE(e, mica_endpoint_create());
+    long c = mica_handle_copy(e, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
+    if (c <= 0)
+        mica_handle_close(e);
+    KT_HANDLE(give, c);
+    struct peer *p = peer_start(SEC_PEER);
+    long st = p ? peer_do(p, CMD_SET_PAGER, give, 0, 0, 0, NULL) : MICA_EINVAL;
+    mica_handle_close(give);
+    mica_handle_close(e);
+    KT_OK(st);
+    unsigned pinned = creatable();
+    peer_stop(p);
+    unsigned after = creatable();
+    KT_EQ(pinned, before - 1);
+    KT_EQ(after, before);
+}
