@@ -18,6 +18,7 @@
 
 static struct arch_io_bitmap maps[ARCH_IO_BITMAPS];
 static const struct arch_io_bitmap *loaded; /* the map in the TSS, if any */
+static bool enabled;                        /* whether the TSS points at it */
 
 struct arch_io_bitmap *arch_io_bitmap(unsigned i)
 {
@@ -38,12 +39,10 @@ void arch_io_allow(struct arch_io_bitmap *map, unsigned base, unsigned n)
     loaded = NULL;
 }
 
-void arch_io_load(const struct arch_io_bitmap *map)
+/* Copies map into the TSS. Apart from arch_io_load, so that the switch to
+ * a task without ports (nearly every switch) costs a test and a return. */
+__attribute__((noinline)) static void load_map(const struct arch_io_bitmap *map)
 {
-    if (!map) {
-        gdt_io_enable(false);
-        return;
-    }
     if (map != loaded) {
         uint8_t *tss_bits = gdt_io_bitmap();
         for (unsigned i = 0; i < sizeof(map->bits); i++)
@@ -51,6 +50,17 @@ void arch_io_load(const struct arch_io_bitmap *map)
         loaded = map;
     }
     gdt_io_enable(true);
+    enabled = true;
+}
+
+void arch_io_load(const struct arch_io_bitmap *map)
+{
+    if (map) {
+        load_map(map);
+    } else if (enabled) {
+        gdt_io_enable(false);
+        enabled = false;
+    }
 }
 
 /* COM1 (16550 UART: ports 0x3f8..0x3ff, IRQ 4), the PS/2 controller (0x60
