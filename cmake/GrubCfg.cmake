@@ -2,13 +2,13 @@
 #   TEMPLATE   boot/grub.cfg
 #   OUT        where to write
 #   CMDLINE    extra kernel command line
-#   SERVERS    ;-list of "name" or "name:ondemand": one module2 line each
+#   SERVERS    ;-list of "name[:word...]" (ondemand, budget=...): one module2 line each
 #   EXTRA_CFG  optional file whose lines are added after the servers' lines
 #   FRAMEBUFFER ON lets GRUB pick a framebuffer on BIOS too; else EGA text
 file(READ ${TEMPLATE} cfg)
 set(modules "")
 foreach(entry IN LISTS SERVERS)
-    # "name" or "name:ondemand" (init starts those only on request)
+    # "name" or "name:ondemand:budget=..." (words of init's policy)
     string(REPLACE ":" " " words "${entry}")
     string(REGEX REPLACE ":.*" "" s "${entry}")
     string(APPEND modules "module2 /boot/${s}.elf ${words}\n    ")

@@ -69,24 +69,36 @@ function(mica_user_program name kind)
     mica_link_elf(${name} ${PROJECT_SOURCE_DIR}/libc-mini/user.ld)
 endfunction()
 
-# mica_add_server(<name> [ONDEMAND] [FPU] SOURCES <files...>)
+# mica_add_server(<name> [ONDEMAND] [FPU] [RAWLOG] [BUDGET <f,t,th,o>] SOURCES <files...>)
 # Builds servers/<name> as <name>.elf against libc-mini and records it as a
 # boot module; the ISO rules stage every recorded module.
 # With ONDEMAND, its module2 line says "ondemand": init does not start it
 # at boot but on request (NS_SPAWN), e.g. the fuzzer.
 # With FPU, it may use floating point and SIMD (see MICA_USER_FLAGS).
+# With BUDGET, its line says "budget=<frames>,<tasks>,<threads>,<objects>":
+# the kernel budget init asks for it (else the kernel's defaults, which
+# allow no child tasks), for programs that start others.
+# With RAWLOG, its line says "rawlog": init lets it write kernel-log lines
+# as they are (the SPEC section 8 lines tests read); others' are tagged
+# with their name.
 function(mica_add_server name)
-    cmake_parse_arguments(ARG "ONDEMAND;FPU" "" "SOURCES" ${ARGN})
+    cmake_parse_arguments(ARG "ONDEMAND;FPU;RAWLOG" "BUDGET" "SOURCES" ${ARGN})
     if(ARG_FPU)
         mica_user_program(${name} USER_FPU ${ARG_SOURCES})
     else()
         mica_user_program(${name} USER ${ARG_SOURCES})
     endif()
+    set(entry ${name})
     if(ARG_ONDEMAND)
-        set_property(GLOBAL APPEND PROPERTY MICA_SERVERS "${name}:ondemand")
-    else()
-        set_property(GLOBAL APPEND PROPERTY MICA_SERVERS ${name})
+        string(APPEND entry ":ondemand")
     endif()
+    if(ARG_RAWLOG)
+        string(APPEND entry ":rawlog")
+    endif()
+    if(ARG_BUDGET)
+        string(APPEND entry ":budget=${ARG_BUDGET}")
+    endif()
+    set_property(GLOBAL APPEND PROPERTY MICA_SERVERS "${entry}")
 endfunction()
 
 # mica_add_test_program(<name> SOURCES <files...>)

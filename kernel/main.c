@@ -15,6 +15,8 @@
 #include "kernel.h"
 #include "mm/mem.h"
 #include "mm/pmm.h"
+#include "object/endpoint.h"
+#include "object/notification.h"
 #include "sched/sched.h"
 #include "task/task.h"
 
@@ -23,6 +25,12 @@
 #define INIT_PRIORITY 6
 /* Frames kept out of every budget, for the kernel's own needs. */
 #define KERNEL_RESERVE_FRAMES 64
+/* Object slots kept out of every budget, for the kernel's own endpoints
+ * (init's name service). A budget's objects may be endpoints or
+ * notifications, so the budgets add up to less than either pool. */
+#define KERNEL_RESERVE_OBJECTS 8
+#define OBJECT_SLOTS                                                                     \
+    (MAX_ENDPOINTS < MAX_NOTIFICATIONS ? MAX_ENDPOINTS : MAX_NOTIFICATIONS)
 
 /* The boot information lies below 4 GiB (a 32-bit pointer); never read past
  * that, nor more than this cap, whatever its size field claims. */
@@ -101,7 +109,7 @@ static void start_init(void)
         uint64_t left = pmm_free_frames(mem_frames());
         left = left > KERNEL_RESERVE_FRAMES ? left - KERNEL_RESERVE_FRAMES : 0;
         budget_root(init, left + init->budget.used[BUDGET_FRAMES], MAX_TASKS - 1,
-                    MAX_THREADS);
+                    MAX_THREADS, OBJECT_SLOTS - KERNEL_RESERVE_OBJECTS);
         report_user_wx();
         return;
     }

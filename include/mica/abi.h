@@ -18,7 +18,7 @@
 
 /* X(number, name, what it does) */
 #define MICA_SYSCALLS(X)                                                                 \
-    X(0, DEBUG_WRITE, "(ptr, len): write to the kernel log (serial)")                    \
+    X(0, DEBUG_WRITE, "(ptr, len, log): write to the kernel log")                        \
     X(1, YIELD, "(): give up the rest of the time slice")                                \
     X(2, EXIT, "(code): end the calling task")                                           \
     X(3, SEND, "(ep, info, w0..w3): send; waits until taken, r12 = timeout")             \
@@ -44,7 +44,7 @@
     X(23, MEM_INFO, "(struct mica_mem_info *): kernel memory figures")                   \
     X(24, THREAD_CREATE, "(entry, stack_top, arg): a new thread in this task")           \
     X(25, RAM_INFO, "(ram, struct mica_ram_info *): size (and screen) of a RAM object")  \
-    X(26, TASK_SPAWN, "(sys, name, len, prio): start a boot module (prio 1..5, 0: 4)")   \
+    X(26, TASK_SPAWN, "(sys, name, len, prio, budget, payer): start a boot module")      \
     X(27, TASK_WATCH, "(sys, id, ntf, bits, restart): signal when task `id` dies")       \
     X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a module")     \
     X(29, LOG_BIND, "(log, ntf, bits): take over showing the kernel log")                \
@@ -87,7 +87,8 @@ enum mica_status {
 #define MICA_WAIT_FOREVER (~0ull)
 
 /* Handle rights. */
-#define MICA_RIGHT_SEND   (1u << 0) /* endpoint: send, call; notification: signal */
+#define MICA_RIGHT_SEND                                                                  \
+    (1u << 0) /* endpoint: send, call; notification: signal; log: write raw */
 #define MICA_RIGHT_RECV   (1u << 1) /* endpoint: receive; notification: wait */
 #define MICA_RIGHT_GRANT  (1u << 2) /* may be passed to another task */
 #define MICA_RIGHT_MANAGE (1u << 3) /* task, irq, io ports, system, log: use it */
@@ -122,7 +123,7 @@ enum mica_object_type {
 #define MICA_BOOT_CAP_IRQ1   6  /* keyboard interrupt */
 #define MICA_BOOT_CAP_RAM    7  /* all free RAM, for the memory server */
 #define MICA_BOOT_CAP_SCREEN 8  /* the framebuffer (or VGA text memory) */
-#define MICA_BOOT_CAP_LOG    9  /* the kernel log, for the console */
+#define MICA_BOOT_CAP_LOG    9  /* the kernel log (MANAGE, GRANT, SEND) */
 #define MICA_BOOT_CAP_CRTC   10 /* I/O ports 0x3d4..0x3d5 (VGA cursor) */
 
 /* SYS_MAP flags. A page is writable and executable only if both are given. */
@@ -134,7 +135,8 @@ enum mica_object_type {
 #define MICA_LABEL_CRASH 0xfffffff1u
 
 /* Page faults reach a task's pager as a call with this label:
- * w0 = fault address, w1 = error code (SDM: P/W/U/I bits), w2 = rip.
+ * w0 = fault address, w1 = error code (SDM: P/W/U/I bits), w2 = rip (0
+ * when the kernel's copy of a syscall argument faulted).
  * The pager replies with label 0 when it has mapped the page (the task
  * retries the access), anything else to have the task killed. After 8
  * such replies in a row for the same address and rip the kernel asks no
@@ -212,16 +214,20 @@ struct mica_msg {
 #define MICA_SYSTEM_RESET    2
 
 /* A task's kernel budget (SYS_TASK_SPAWN): the kernel memory frames
- * (page tables, image, stack and IPC-buffer frames), task slots and thread
- * slots it and its children may use. It is carved out of the spawner's
- * own budget; 0 in a field asks for the default (none for tasks). */
+ * (page tables, image, stack and IPC-buffer frames), task slots, thread
+ * slots and object slots (endpoints and notifications) it and its
+ * children may use. It is carved out of the payer's own budget; 0 in a
+ * field asks for the default (none for tasks). */
 struct mica_budget {
     uint64_t frames;
     uint32_t tasks;
     uint32_t threads;
+    uint32_t objects;
+    uint32_t reserved; /* 0 */
 };
 #define MICA_BUDGET_DEFAULT_FRAMES  256
 #define MICA_BUDGET_DEFAULT_THREADS 8
+#define MICA_BUDGET_DEFAULT_OBJECTS 32
 
 /* SYS_TASK_INFO result. */
 struct mica_task_info {
@@ -235,6 +241,9 @@ struct mica_task_info {
      * the budget's frames. */
     uint64_t kernel_frames;
     uint64_t kernel_limit;
+    /* The same for object slots (endpoints and notifications). */
+    uint64_t objects;
+    uint64_t objects_limit;
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
 

@@ -27,13 +27,17 @@
 
 static struct endpoint *ns_endpoint;
 
+static void grant_rights(struct task *init, unsigned slot, enum mica_object_type type,
+                         void *object, uint32_t rights)
+{
+    if (object)
+        handle_install_at(&init->handles, slot, (struct handle){type, rights, 0, object});
+}
+
 static void grant(struct task *init, unsigned slot, enum mica_object_type type,
                   void *object)
 {
-    if (object)
-        handle_install_at(
-            &init->handles, slot,
-            (struct handle){type, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0, object});
+    grant_rights(init, slot, type, object, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT);
 }
 
 static void grant_devices(struct task *init)
@@ -51,13 +55,16 @@ static void grant_devices(struct task *init)
 
 void boot_caps_grant(struct task *init, const struct mb2_framebuffer *fb)
 {
-    ns_endpoint = endpoint_alloc(init);
+    ns_endpoint = endpoint_create(init, NULL); /* the kernel pays */
     if (ns_endpoint)
         handle_install_at(
             &init->handles, MICA_HANDLE_NS,
             (struct handle){MICA_OBJ_ENDPOINT, MICA_RIGHTS_ALL, 0, ns_endpoint});
     grant(init, MICA_BOOT_CAP_SYSTEM, MICA_OBJ_SYSTEM, system_object());
-    grant(init, MICA_BOOT_CAP_LOG, MICA_OBJ_LOG, sys_log_object());
+    /* The log also with SEND: init writes its lines as they are, and
+     * gives that right on by its policy (sys_log.c). */
+    grant_rights(init, MICA_BOOT_CAP_LOG, MICA_OBJ_LOG, sys_log_object(),
+                 MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT | MICA_RIGHT_SEND);
     grant_devices(init);
     sys_mem_boot(init, fb);
 }

@@ -4,6 +4,8 @@
  */
 #include "cap/handle.h"
 
+#include "object/object.h"
+
 #include <stddef.h>
 
 void *handle_get(struct handle_table *t, uint64_t h, enum mica_object_type type,

@@ -34,8 +34,4 @@ int64_t handle_free_slot(const struct handle_table *t);
 int handle_install_at(struct handle_table *t, uint64_t slot, struct handle h);
 int handle_close(struct handle_table *t, uint64_t h);
 
-/* Reference counting of the objects behind handles (cap/objects.c). */
-void object_ref(enum mica_object_type type, void *object);
-void object_unref(enum mica_object_type type, void *object);
-
 #endif

@@ -20,66 +20,6 @@
 #include "kernel.h"
 #include "sched/sched.h"
 
-#define MAX_ENDPOINTS     128
-#define MAX_NOTIFICATIONS 128
-
-static struct endpoint endpoints[MAX_ENDPOINTS];
-static struct notification notifications[MAX_NOTIFICATIONS];
-
-struct endpoint *endpoint_alloc(struct task *owner)
-{
-    for (unsigned i = 0; i < MAX_ENDPOINTS; i++) {
-        if (endpoints[i].refs == 0 && !endpoints[i].owner) {
-            endpoints[i] = (struct endpoint){.owner = owner};
-            return &endpoints[i];
-        }
-    }
-    return NULL;
-}
-
-struct notification *notification_alloc(void)
-{
-    for (unsigned i = 0; i < MAX_NOTIFICATIONS; i++) {
-        if (notifications[i].refs == 0) {
-            notifications[i] = (struct notification){.refs = 0};
-            notifications[i].refs = 0;
-            return &notifications[i];
-        }
-    }
-    return NULL;
-}
-
-void object_ref(enum mica_object_type type, void *object)
-{
-    if (type == MICA_OBJ_ENDPOINT)
-        ((struct endpoint *)object)->refs++;
-    else if (type == MICA_OBJ_NOTIFICATION)
-        ((struct notification *)object)->refs++;
-}
-
-/* An object's last handle is gone: the creator gets its quota back. */
-static void uncharge(uint32_t creator)
-{
-    struct task *t = creator ? task_by_id(creator) : NULL;
-    if (t && t->objects > 0)
-        t->objects--;
-}
-
-void object_unref(enum mica_object_type type, void *object)
-{
-    if (type == MICA_OBJ_ENDPOINT) {
-        struct endpoint *ep = object;
-        if (--ep->refs == 0) {
-            uncharge(ep->creator);
-            ep->owner = NULL; /* slot free again */
-        }
-    } else if (type == MICA_OBJ_NOTIFICATION) {
-        struct notification *n = object;
-        if (--n->refs == 0)
-            uncharge(n->creator);
-    }
-}
-
 /* ---- Wait queues (FIFO, singly linked through thread.next). */
 
 static void enqueue(struct thread **head, struct thread *t)
@@ -347,14 +287,31 @@ void ipc_thread_gone(struct thread *t)
 void ipc_task_gone(struct task *task)
 {
     for (unsigned i = 0; i < MAX_ENDPOINTS; i++) {
-        struct endpoint *ep = &endpoints[i];
-        if (ep->owner != task || ep->refs == 0)
+        struct endpoint *ep = endpoint_at(i);
+        if (ep->owner != task || ep->obj.refs == 0)
             continue;
         ep->dead = true;
         struct thread *t;
         while ((t = dequeue(&ep->senders)))
             sched_wake(t, MICA_EDEAD);
     }
+}
+
+void ipc_endpoint_gone(struct endpoint *ep)
+{
+    struct thread *t;
+    while ((t = dequeue(&ep->senders)))
+        sched_wake(t, MICA_EDEAD);
+    while ((t = dequeue(&ep->receivers)))
+        sched_wake(t, MICA_EDEAD);
+}
+
+void ipc_notification_gone(struct notification *n)
+{
+    struct thread *w = n->waiter;
+    n->waiter = NULL;
+    if (w)
+        sched_wake(w, MICA_EDEAD);
 }
 
 void ipc_expire(struct thread *t)

@@ -1,5 +1,6 @@
 /*
- * IPC objects: synchronous endpoints and asynchronous notifications.
+ * IPC over the objects of object/endpoint.h and object/notification.h:
+ * synchronous messages and asynchronous notifications.
  */
 #ifndef MICA_IPC_IPC_H
 #define MICA_IPC_IPC_H
@@ -7,26 +8,9 @@
 #include <mica/abi.h>
 #include <stdint.h>
 
+#include "object/endpoint.h"
+#include "object/notification.h"
 #include "task/task.h"
-
-struct endpoint {
-    unsigned refs;
-    uint32_t creator; /* task id charged for it (0: the kernel) */
-    bool dead;        /* its creator died: senders get MICA_EDEAD */
-    struct task *owner;
-    struct thread *senders;   /* FIFO of threads blocked in send/call */
-    struct thread *receivers; /* FIFO of threads blocked in recv */
-};
-
-struct notification {
-    unsigned refs;
-    uint32_t creator; /* task id charged for it (0: the kernel) */
-    uint64_t bits;
-    struct thread *waiter; /* at most one waiting thread */
-};
-
-struct endpoint *endpoint_alloc(struct task *owner);
-struct notification *notification_alloc(void);
 
 /* Syscall bodies; each takes the current thread and returns a status (for
  * blocking calls, the status set when the thread is woken). */
@@ -52,6 +36,10 @@ bool ipc_fast_reply_recv(struct thread *self, struct endpoint *ep, uint64_t time
 void ipc_thread_gone(struct thread *t);
 /* A task died: endpoints it owns become dead. */
 void ipc_task_gone(struct task *t);
+/* The last reference to an endpoint or notification went while threads
+ * may still wait in it: they are woken with MICA_EDEAD. */
+void ipc_endpoint_gone(struct endpoint *ep);
+void ipc_notification_gone(struct notification *n);
 /* Timeouts: called each tick with the current time. */
 void ipc_expire(struct thread *t);
 

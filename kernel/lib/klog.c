@@ -6,8 +6,17 @@
  * reader has confirmed by reading past it. When the reader dies the kernel
  * prints from `shown` on, so no line is lost between two readers.
  *
- * Entry points: klog_write, klog_kick, klog_bind, klog_read, klog_head,
- * klog_task_gone, klog_take_back.
+ * Lines cannot be forged. A writer's bytes always start on a line of
+ * their own: when another writer's line is still open (no '\n' yet), a
+ * '\n' ends it first, so no task can finish the kernel's line or have the
+ * kernel finish its own. And the text of a task without the right to write
+ * as it likes (klog_write_task, tagged) goes in as `[<task name>] <line>`
+ * with every control byte but '\n' and '\t' shown as '?', so it never
+ * begins with `mica:`, `PANIC:`, `TEST` or any other line of SPEC §8, nor
+ * moves a terminal's cursor back over its tag ('\r', escapes).
+ *
+ * Entry points: klog_write, klog_write_task, klog_kick, klog_bind,
+ * klog_read, klog_head, klog_task_gone, klog_take_back.
  */
 #include "lib/klog.h"
 
@@ -56,11 +65,49 @@ static void print_pending(void)
     }
 }
 
+static uint32_t line_writer; /* task id of the open line's writer; 0: kernel */
+static bool line_open;       /* the last byte written was not '\n' */
+
+static void put(char c)
+{
+    ring[head++ % KLOG_SIZE] = c;
+    line_open = c != '\n';
+}
+
+static void puts_raw(const char *s)
+{
+    while (*s)
+        put(*s++);
+}
+
+static bool control(char c)
+{
+    return ((unsigned char)c < 0x20 && c != '\n' && c != '\t') || c == 0x7f;
+}
+
+static void append(uint32_t writer, const char *tag, const char *s, size_t n)
+{
+    if (line_open && line_writer != writer)
+        put('\n');
+    line_writer = writer;
+    for (size_t i = 0; i < n; i++) {
+        if (tag && !line_open) {
+            put('[');
+            puts_raw(tag);
+            puts_raw("] ");
+        }
+        put(tag && control(s[i]) ? '?' : s[i]);
+    }
+}
+
 void klog_write(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        ring[(head + i) % KLOG_SIZE] = s[i];
-    head += n;
+    klog_write_task(0, NULL, s, n);
+}
+
+void klog_write_task(uint32_t writer, const char *tag, const char *s, size_t n)
+{
+    append(writer, tag, s, n);
     if (!reader.task || taken_back)
         print_pending();
     else

@@ -23,8 +23,12 @@ struct task;
  * far behind loses the oldest bytes (and is told so by SYS_LOG_READ). */
 #define KLOG_SIZE (64u * 1024u)
 
-/* Appends n bytes; prints them directly when no reader is bound. */
+/* Appends n bytes of the kernel's; prints them directly when no reader is
+ * bound. */
 void klog_write(const char *s, size_t n);
+/* The same for task `writer` (its id); with a tag (the task's name) each
+ * line goes in as `[<tag>] <line>`, control bytes shown as '?' (klog.c). */
+void klog_write_task(uint32_t writer, const char *tag, const char *s, size_t n);
 
 /* Signals the reader if bytes arrived since the last signal. Called where
  * waking a thread is safe: the timer tick and the end of a syscall that

@@ -114,39 +114,25 @@ int64_t sys_notify_wait(struct trap_frame *f, struct thread *self)
     return notification_wait(self, n, ARG(6));
 }
 
+/* Gives the caller a handle with every right to a new object, or drops
+ * the object again when its table is full. */
 static int64_t install_new(struct task *t, enum mica_object_type type, void *obj)
 {
     int64_t h =
         handle_install(&t->handles, (struct handle){type, MICA_RIGHTS_ALL, 0, obj});
-    if (h > 0)
-        t->objects++;
+    if (h < 0)
+        object_discard(type, obj);
     return h;
 }
 
 int64_t sys_endpoint_create(struct trap_frame *f, struct thread *self)
 {
-    if (self->task->objects >= TASK_OBJECT_QUOTA)
-        return MICA_ENOMEM;
-    struct endpoint *ep = endpoint_alloc(self->task);
-    if (!ep)
-        return MICA_ENOMEM;
-    int64_t h = install_new(self->task, MICA_OBJ_ENDPOINT, ep);
-    if (h < 0)
-        ep->owner = NULL;
-    else
-        ep->creator = self->task->id;
-    return h;
+    struct endpoint *ep = endpoint_create(self->task, self->task);
+    return ep ? install_new(self->task, MICA_OBJ_ENDPOINT, ep) : MICA_ENOMEM;
 }
 
 int64_t sys_notify_create(struct trap_frame *f, struct thread *self)
 {
-    if (self->task->objects >= TASK_OBJECT_QUOTA)
-        return MICA_ENOMEM;
-    struct notification *n = notification_alloc();
-    if (!n)
-        return MICA_ENOMEM;
-    int64_t h = install_new(self->task, MICA_OBJ_NOTIFICATION, n);
-    if (h > 0)
-        n->creator = self->task->id;
-    return h;
+    struct notification *n = notification_create(self->task);
+    return n ? install_new(self->task, MICA_OBJ_NOTIFICATION, n) : MICA_ENOMEM;
 }

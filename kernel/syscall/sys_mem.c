@@ -94,7 +94,10 @@ int64_t sys_map(struct trap_frame *f, struct thread *self)
         return err;
     uint64_t va = ARG(1), flags = ARG(4);
     uint64_t pa = ram_frame(r, ARG(3));
-    if (!user_page(va) || (flags & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC)))
+    /* W^X is the kernel's rule, not only the memory server's: a page is
+     * never writable and executable at once. */
+    uint64_t wx = MICA_MAP_WRITE | MICA_MAP_EXEC;
+    if (!user_page(va) || (flags & ~wx) || (flags & wx) == wx)
         return MICA_EINVAL;
     if (pa == PMM_NONE)
         return MICA_ERANGE;

@@ -66,6 +66,8 @@ int64_t sys_task_info(struct trap_frame *f, struct thread *self)
         .pages = t->pages,
         .kernel_frames = t->budget.used[BUDGET_FRAMES],
         .kernel_limit = t->budget.limit[BUDGET_FRAMES],
+        .objects = t->budget.used[BUDGET_OBJECTS],
+        .objects_limit = t->budget.limit[BUDGET_OBJECTS],
     };
     strlcpy(info.name, t->name, sizeof(info.name));
     if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
@@ -108,14 +110,35 @@ static const struct boot_module *module_named(const char *name)
     return NULL;
 }
 
+/* The budget a spawn asks for (ARG(4); 0: the defaults) and the task
+ * that pays for it (ARG(5), a task handle with MANAGE; 0: the caller). */
+static int spawn_budget(struct trap_frame *f, struct thread *self,
+                        struct mica_budget *want, struct task **payer)
+{
+    int err;
+    *want = (struct mica_budget){0};
+    if (ARG(4) && arch_copy_from_user(want, ARG(4), sizeof(*want)) != 0)
+        return MICA_EFAULT;
+    if (want->reserved != 0)
+        return MICA_EINVAL;
+    *payer = ARG(5) ? task_arg(self, ARG(5), MICA_RIGHT_MANAGE, &err) : self->task;
+    return *payer ? MICA_OK : err;
+}
+
 /* Returns the new task's id, and (second result) the spawner's handle to
  * it; the slot is found before the task is made, so that nothing is left
- * half done when the table is full. */
+ * half done when the table is full. The new task's budget is carved out
+ * of the payer's: init spawns on behalf of a client with the client's own
+ * task handle, so whatever the client starts is paid for by the client. */
 int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
 {
     int err;
     char name[32];
     if (!system_arg(self, ARG(0), &err))
+        return err;
+    struct mica_budget want;
+    struct task *payer;
+    if ((err = spawn_budget(f, self, &want, &payer)) != MICA_OK)
         return err;
     if (ARG(2) == 0 || ARG(2) >= sizeof(name))
         return MICA_ERANGE;
@@ -133,7 +156,7 @@ int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
     int64_t slot = handle_free_slot(&self->task->handles);
     if (slot < 0)
         return slot;
-    struct task *t = task_spawn_module(m, priority, self->task, NULL, &err);
+    struct task *t = task_spawn_module(m, priority, payer, &want, &err);
     if (!t)
         return err;
     boot_caps_grant_ns(t);

@@ -8,6 +8,7 @@
  */
 #include "task/budget.h"
 
+#include "object/object.h"
 #include "task/task.h"
 
 bool budget_charge(struct task *t, enum budget_kind kind, uint64_t n)
@@ -25,8 +26,10 @@ void budget_uncharge(struct task *t, enum budget_kind kind, uint64_t n)
     b->used[kind] = n < b->used[kind] ? b->used[kind] - n : 0;
 }
 
-void budget_root(struct task *t, uint64_t frames, uint64_t tasks, uint64_t threads)
+void budget_root(struct task *t, uint64_t frames, uint64_t tasks, uint64_t threads,
+                 uint64_t objects)
 {
+    t->budget.limit[BUDGET_OBJECTS] = objects;
     t->budget.limit[BUDGET_FRAMES] = frames;
     t->budget.limit[BUDGET_TASKS] = tasks;
     t->budget.limit[BUDGET_THREADS] = threads;
@@ -48,9 +51,10 @@ int budget_carve(struct task *parent, struct task *child, const struct mica_budg
         [BUDGET_FRAMES] = wanted(want->frames, MICA_BUDGET_DEFAULT_FRAMES),
         [BUDGET_TASKS] = want->tasks,
         [BUDGET_THREADS] = wanted(want->threads, MICA_BUDGET_DEFAULT_THREADS),
+        [BUDGET_OBJECTS] = wanted(want->objects, MICA_BUDGET_DEFAULT_OBJECTS),
     };
     /* The child's own slot is part of what it is given. */
-    uint64_t take[BUDGET_KINDS] = {limit[0], limit[1] + 1, limit[2]};
+    uint64_t take[BUDGET_KINDS] = {limit[0], limit[1] + 1, limit[2], limit[3]};
     for (int k = 0; k < BUDGET_KINDS; k++) {
         if (!budget_charge(parent, (enum budget_kind)k, take[k])) {
             while (k-- > 0)
@@ -84,5 +88,9 @@ void budget_release(struct task *t)
         for (int k = 0; k < BUDGET_KINDS; k++)
             budget_uncharge(parent, (enum budget_kind)k,
                             t->budget.limit[k] + (k == BUDGET_TASKS ? 1 : 0));
+    /* Objects t paid for that others still hold keep their slots. */
+    uint64_t held = object_task_gone(t->id, parent);
+    if (parent)
+        parent->budget.used[BUDGET_OBJECTS] += held;
     t->budget = (struct budget){0};
 }

@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "lib/klog.h"
 #include "mm/pmm.h"
+#include "object/endpoint.h"
 #include "sched/sched.h"
 
 static struct task tasks[MAX_TASKS];
@@ -201,7 +202,7 @@ struct task *task_spawn_module(const struct boot_module *m, unsigned priority,
     if (!t)
         return refuse(NULL, m->name, "no task slot", err);
     if (!parent) {
-        budget_root(t, UINT64_MAX, MAX_TASKS, MAX_THREADS);
+        budget_root(t, UINT64_MAX, MAX_TASKS, MAX_THREADS, MAX_ENDPOINTS);
     } else if (budget_carve(parent, t, want) != MICA_OK) {
         t->used = false;
         return refuse(NULL, m->name, "over the spawner's budget", err);

@@ -23,8 +23,6 @@
 #define TASK_NAME_LEN   32
 #define USER_STACK_TOP  0x00007ffffff00000ull
 #define USER_STACK_SIZE (64 * 1024)
-/* Objects (endpoints, notifications) one task may create. */
-#define TASK_OBJECT_QUOTA 32
 /* Threads per task; thread k's IPC buffer is at MICA_IPC_BUFFER - k pages. */
 #define TASK_MAX_THREADS 8
 
@@ -87,9 +85,8 @@ struct task {
     bool used;
     uint32_t id;
     char name[TASK_NAME_LEN];
-    uint64_t vm;      /* page-table root */
-    uint64_t pages;   /* user pages mapped */
-    unsigned objects; /* objects created, against TASK_OBJECT_QUOTA */
+    uint64_t vm;    /* page-table root */
+    uint64_t pages; /* user pages mapped */
     unsigned priority;
     struct handle_table handles;
     struct thread *main;                      /* threads[0] */

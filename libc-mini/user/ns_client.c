@@ -84,7 +84,10 @@ static long spawn_call(const char *name, uint64_t *id, struct mica_msg *reply)
     uint32_t len = put_name(name);
     if (!len)
         return MICA_EINVAL;
-    struct mica_msg req = {MICA_INFO(NS_SPAWN, len), {0}};
+    /* Our own task handle goes along: the program is paid for out of our
+     * kernel budget (init passes it to SYS_TASK_SPAWN as the payer). */
+    struct mica_msg req = {MICA_INFO(NS_SPAWN, len) | MICA_INFO_HANDLE,
+                           {MICA_HANDLE_SELF}};
     long st = ns_call(&req, reply);
     if (st == MICA_OK && id)
         *id = reply->w[1];

@@ -91,22 +91,6 @@ uint64_t mica_self_id(void)
     return mica_task_id;
 }
 
-long mica_debug_write(const char *s, size_t n)
-{
-    /* The kernel copies at most this much per call (kernel/syscall). */
-    enum { PIECE = 512 };
-    size_t done = 0;
-
-    while (done < n) {
-        size_t k = n - done < PIECE ? n - done : PIECE;
-        long st = syscall3(SYS_DEBUG_WRITE, (uint64_t)(uintptr_t)(s + done), k, 0);
-        if (st < 0)
-            return st;
-        done += k;
-    }
-    return (long)done;
-}
-
 void mica_yield(void)
 {
     syscall0(SYS_YIELD);
@@ -290,17 +274,24 @@ long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *sta
                     (uint64_t)(uintptr_t)stack_top, arg);
 }
 
-long mica_task_start(uint64_t sys, const char *name, unsigned priority, uint64_t *task)
+long mica_task_start_for(uint64_t sys, const char *name, unsigned priority,
+                         const struct mica_budget *budget, uint64_t payer, uint64_t *task)
 {
     size_t n = 0;
     while (name[n])
         n++;
-    struct regs r = {{sys, (uint64_t)(uintptr_t)name, n, priority}};
+    struct regs r = {{sys, (uint64_t)(uintptr_t)name, n, priority,
+                      (uint64_t)(uintptr_t)budget, payer}};
     long id = mica_syscall(SYS_TASK_SPAWN, &r, 0);
     /* The task handle comes back in rdi. */
     if (id > 0)
         *task = r.a[0];
     return id;
+}
+
+long mica_task_start(uint64_t sys, const char *name, unsigned priority, uint64_t *task)
+{
+    return mica_task_start_for(sys, name, priority, NULL, 0, task);
 }
 
 long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority)

@@ -286,16 +286,24 @@ static bool name_only(struct request *rq, struct response *rs, char name[NS_NAME
     return rs->status == MICA_OK;
 }
 
-/* Starts an on-demand module (fuzzer, test programs) for any task. Policy:
- * whoever asked for the program may end it, so the reply carries our
- * handle to the task (KILL, GRANT), which serve_one then closes. */
+/* Starts an on-demand module (fuzzer, test programs) for any task that
+ * pays for it: the request carries the requester's task handle (MANAGE),
+ * out of whose kernel budget the program's is carved, so a spawn loop
+ * ends inside the requester's own budget. Policy: whoever asked for the
+ * program may end it, so the reply carries our handle to the task (KILL,
+ * GRANT), which serve_one then closes. */
 static void do_spawn(struct request *rq, struct response *rs)
 {
     char name[NS_NAME_MAX];
-    if (!name_only(rq, rs, name))
+    rs->status = read_name(&rq->msg, name);
+    if (rs->status != MICA_OK)
         return;
+    if (!rq->handle_in || !words_zero_from(&rq->msg, 1)) {
+        rs->status = MICA_EINVAL;
+        return;
+    }
     uint64_t task = 0;
-    long id = supervise_spawn_ondemand(name, &task);
+    long id = supervise_spawn_ondemand(name, rq->handle_in, &task);
     if (id < 0) {
         rs->status = id;
         return;
@@ -360,8 +368,27 @@ static uint64_t boot_cap_handle(uint64_t which)
         return MICA_BOOT_CAP_LOG;
     case NS_CAP_CRTC:
         return MICA_BOOT_CAP_CRTC;
+    case NS_CAP_LOG_WRITE:
+        return MICA_BOOT_CAP_LOG;
     }
     return 0;
+}
+
+/* NS_CAP_LOG_WRITE: the log with SEND only, to a task whose module line
+ * has the word "rawlog" (supervise.c knows the lines). */
+static void give_log_write(struct request *rq, struct response *rs)
+{
+    struct mica_task_info ti;
+    if (!task_by_id(rq->badge, &ti) || !supervise_may_log_raw(ti.name)) {
+        rs->status = MICA_ERIGHTS;
+        return;
+    }
+    /* GRANT too: a handle travels in a reply only with it. */
+    long h = mica_handle_copy(MICA_BOOT_CAP_LOG, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
+    if (h < 0)
+        rs->status = h;
+    else
+        rs->handle_out = (uint64_t)h;
 }
 
 static void do_boot_cap(struct request *rq, struct response *rs)
@@ -371,6 +398,10 @@ static void do_boot_cap(struct request *rq, struct response *rs)
     if (!cap || MICA_INFO_LEN(rq->msg.info) || rq->handle_in ||
         !words_zero_from(&rq->msg, 1)) {
         rs->status = MICA_EINVAL;
+        return;
+    }
+    if (rq->msg.w[0] == NS_CAP_LOG_WRITE) {
+        give_log_write(rq, rs);
         return;
     }
     /* Policy: the console server drives this hardware (the screen too)
@@ -481,6 +512,7 @@ static void serve_one(void)
 
 int main(void)
 {
+    mica_log_use(MICA_BOOT_CAP_LOG); /* our lines go in as they are */
     /* Before any handle comes in: only a screen answers as a RAM object. */
     struct mica_ram_info ri;
     screen_present = mica_ram_info(MICA_BOOT_CAP_SCREEN, &ri) == MICA_OK;

@@ -17,11 +17,15 @@
  * program (NS_SPAWN) and keeps none.
  *
  * Policy, not mechanism: which modules start at boot (all but the ones
- * whose command line says "ondemand"), their priorities, the back-off and
- * the limit live here. Servers run at SERVER_PRIORITY; the shell and the
- * on-demand programs one below, so that at boot the servers they depend on
- * finish starting before the shell looks them up (no retry sleeps), and a
- * busy program never starves a server.
+ * whose command line says "ondemand"), their kernel budgets (the kernel's
+ * defaults, or what the command line's `budget=<frames>,<tasks>,<threads>,
+ * <objects>` asks for: the shell and the test runners start programs,
+ * which are paid for out of their budgets), their priorities, the back-off
+ * and the limit live here. A boot server's budget comes out of init's; an
+ * on-demand program's out of the budget of the task that asked for it. Servers run at
+ * SERVER_PRIORITY; the shell and the on-demand programs one below, so that at boot the
+ * servers they depend on finish starting before the shell looks them up (no retry
+ * sleeps), and a busy program never starves a server.
  */
 #include "supervise.h"
 
@@ -42,6 +46,7 @@
 
 struct supervised {
     char name[NS_NAME_MAX];
+    struct mica_budget budget;
     uint64_t id;   /* 0: not running (left down) */
     uint64_t task; /* our handle to it (KILL, GRANT), 0: none */
     unsigned crashes;
@@ -50,7 +55,11 @@ struct supervised {
 
 static struct supervised servers[MAX_SUPERVISED];
 static unsigned server_count;
-static char ondemand[MAX_SUPERVISED][NS_NAME_MAX];
+struct program {
+    char name[NS_NAME_MAX];
+    struct mica_budget budget;
+};
+static struct program ondemand[MAX_SUPERVISED];
 static unsigned ondemand_count;
 static uint64_t death_ntf;
 static uint8_t watcher_stack[16384] __attribute__((aligned(16)));
@@ -72,6 +81,34 @@ static bool has_word(const char *line, const char *word)
     return false;
 }
 
+/* The word `budget=F,T,Th,O` of a command line, if there is one and it is
+ * well formed (else the kernel's defaults: all zero). */
+static struct mica_budget budget_of(const char *name, const char *cmdline)
+{
+    struct mica_budget b = {0};
+    const char *p = strstr(cmdline, "budget=");
+    if (!p || (p != cmdline && p[-1] != ' '))
+        return b;
+    p += strlen("budget=");
+    uint64_t v[4] = {0};
+    for (unsigned i = 0; i < 4; i++) {
+        if (*p < '0' || *p > '9')
+            goto bad;
+        while (*p >= '0' && *p <= '9' && v[i] < (1u << 30))
+            v[i] = v[i] * 10 + (uint64_t)(*p++ - '0');
+        if (*p != (i < 3 ? ',' : ' ') && !(i == 3 && *p == '\0'))
+            goto bad;
+        p++;
+    }
+    return (struct mica_budget){v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3], 0};
+bad:;
+    char line[128];
+    snprintf(line, sizeof(line),
+             "mica: init: module %s: bad budget= word; defaults used\n", name);
+    log_line(line);
+    return b;
+}
+
 static bool alive(uint64_t id)
 {
     struct mica_task_info ti;
@@ -88,11 +125,12 @@ static bool alive(uint64_t id)
  * the crash budget allows. (If the window then expires before that
  * instance crashes, init restarts it after all, though the fault line
  * said `killed`.) */
-static long start(const char *name, bool again, uint64_t *task)
+static long start(const char *name, const struct mica_budget *budget, bool again,
+                  uint64_t *task)
 {
     unsigned prio = strcmp(name, "shell") == 0 ? CLIENT_PRIORITY : SERVER_PRIORITY;
     *task = 0;
-    long id = mica_task_start(INIT_HANDLE_SYSTEM, name, prio, task);
+    long id = mica_task_start_for(INIT_HANDLE_SYSTEM, name, prio, budget, 0, task);
     if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf, DEATH_BIT,
                                   again) != MICA_OK)
         log_line("mica: init: cannot watch a server; it will not be restarted\n");
@@ -137,7 +175,7 @@ static void restart(struct supervised *s)
         return;
     }
     mica_sleep_ms(BACKOFF_MS << (s->crashes - 1));
-    long id = start(s->name, s->crashes < MAX_RESTARTS, &s->task);
+    long id = start(s->name, &s->budget, s->crashes < MAX_RESTARTS, &s->task);
     s->id = id > 0 ? (uint64_t)id : 0;
     if (id <= 0) {
         snprintf(line, sizeof(line),
@@ -176,13 +214,17 @@ void supervise_start(void)
         mi.cmdline[sizeof(mi.cmdline) - 1] = '\0';
         if (strcmp(mi.name, "init") == 0)
             continue;
+        struct mica_budget budget = budget_of(mi.name, mi.cmdline);
         if (has_word(mi.cmdline, "ondemand")) {
-            if (ondemand_count < MAX_SUPERVISED)
-                strlcpy(ondemand[ondemand_count++], mi.name, NS_NAME_MAX);
+            if (ondemand_count < MAX_SUPERVISED) {
+                struct program *p = &ondemand[ondemand_count++];
+                strlcpy(p->name, mi.name, NS_NAME_MAX);
+                p->budget = budget;
+            }
             continue;
         }
         uint64_t task;
-        long id = start(mi.name, true, &task);
+        long id = start(mi.name, &budget, true, &task);
         if (id <= 0 || server_count == MAX_SUPERVISED) {
             if (id > 0)
                 mica_handle_close(task);
@@ -192,16 +234,30 @@ void supervise_start(void)
         strlcpy(s->name, mi.name, sizeof(s->name));
         s->id = (uint64_t)id;
         s->task = task;
+        s->budget = budget;
         boot_task_started((uint64_t)id, mi.name);
     }
     if (mica_thread_create(watcher, watcher_stack + sizeof(watcher_stack), 0) < 0)
         log_line("mica: init: no supervision thread; servers will not be restarted\n");
 }
 
-long supervise_spawn_ondemand(const char *name, uint64_t *task)
+bool supervise_may_log_raw(const char *name)
+{
+    struct mica_module_info mi;
+    for (uint32_t i = 0; mica_module_info(INIT_HANDLE_SYSTEM, i, &mi) == MICA_OK; i++) {
+        mi.name[sizeof(mi.name) - 1] = '\0';
+        mi.cmdline[sizeof(mi.cmdline) - 1] = '\0';
+        if (strcmp(mi.name, name) == 0)
+            return has_word(mi.cmdline, "rawlog");
+    }
+    return false;
+}
+
+long supervise_spawn_ondemand(const char *name, uint64_t payer, uint64_t *task)
 {
     for (unsigned i = 0; i < ondemand_count; i++)
-        if (strcmp(ondemand[i], name) == 0)
-            return mica_task_start(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY, task);
+        if (strcmp(ondemand[i].name, name) == 0)
+            return mica_task_start_for(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY,
+                                       &ondemand[i].budget, payer, task);
     return MICA_ERIGHTS;
 }

@@ -16,9 +16,14 @@ void boot_task_started(uint64_t id, const char *name);
  * watcher thread that restarts them when they die. */
 void supervise_start(void);
 
-/* Starts an on-demand module (its module2 line says "ondemand"); returns
- * the new task's id or a negative MICA_E*, and in *task a handle to it
- * (KILL, GRANT) that the caller passes on or closes. */
-long supervise_spawn_ondemand(const char *name, uint64_t *task);
+/* Whether the module a task named `name` runs has the word "rawlog" on
+ * its line: its DEBUG_WRITE lines go in as they are (NS_CAP_LOG_WRITE). */
+bool supervise_may_log_raw(const char *name);
+
+/* Starts an on-demand module (its module2 line says "ondemand") paid for
+ * by `payer` (a task handle with MANAGE: the requester's); returns the new
+ * task's id or a negative MICA_E*, and in *task a handle to it (KILL,
+ * GRANT) that the caller passes on or closes. */
+long supervise_spawn_ondemand(const char *name, uint64_t payer, uint64_t *task);
 
 #endif

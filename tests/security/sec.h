@@ -63,6 +63,8 @@ enum sec_cmd {
     CMD_MAP_SPREAD,   /* mem_alloc one page per GiB, up to w1; result (st, count) */
     CMD_SERVE2_DIE,   /* receive two calls on w0 (timeout w1 each), then exit */
     CMD_SPAWN_LOOP,   /* ns_spawn(SEC_PEER) until refused, at most w1; result (st, n) */
+    CMD_LOG_FORGE,    /* ask init for NS_CAP_LOG_WRITE, then mica_debug_write
+                         forged kernel lines; result (ask's st, writes' st) */
 };
 
 /* CMD_EDGE: where the peer's last user page takes it (peer/edge.S). In

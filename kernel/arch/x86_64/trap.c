@@ -108,7 +108,8 @@ static bool uaccess_fault(struct trap_frame *f)
         return false;
     /* A page the task's pager backs lazily: let the pager map it, as if
      * the task itself had touched it (U bit set), then redo the copy. */
-    if (f->vector == VEC_PF && task_resolve_fault(read_cr2(), f->error | 4, f->rip))
+    /* rip 0: the kernel's own addresses are not the pager's business. */
+    if (f->vector == VEC_PF && task_resolve_fault(read_cr2(), f->error | 4, 0))
         return true;
     f->rip = (uint64_t)uaccess_fixup;
     return true;

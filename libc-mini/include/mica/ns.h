@@ -62,6 +62,9 @@ enum ns_boot_cap {
     NS_CAP_SCREEN = 6, /* the screen (mica_ram_info gives its geometry) */
     NS_CAP_LOG = 7,    /* the kernel log (SYS_LOG_BIND, SYS_LOG_READ) */
     NS_CAP_CRTC = 8,   /* I/O ports 0x3d4..0x3d5: the VGA text cursor */
+    /* The log with SEND only: DEBUG_WRITE as it is, for a task whose
+     * module line has the word "rawlog" (else MICA_ERIGHTS). */
+    NS_CAP_LOG_WRITE = 9,
 };
 
 /* Client calls: MICA_OK or a negative MICA_E*. */

@@ -44,8 +44,16 @@ static inline void *mica_ipc_buffer(void)
 }
 
 /* Writes to the kernel log (COM1); returns bytes written. Longer texts are
- * cut into pieces the kernel accepts. */
+ * cut into pieces the kernel accepts. The kernel tags each line with the
+ * task's name unless the task holds the log with SEND (debug_log.c). */
 long mica_debug_write(const char *s, size_t n);
+/* The log handle (SEND) mica_debug_write passes from now on; 0: none. */
+void mica_log_use(uint64_t log);
+/* Asks init for the log with SEND once (mica_debug_write does so on its
+ * first call); a task whose module line lacks "rawlog" is refused. */
+void mica_log_open(void);
+/* The log handle in use, 0 if none (the fuzzer spares it). */
+uint64_t mica_log_handle(void);
 void mica_yield(void);
 _Noreturn void mica_exit(int code);
 
@@ -107,6 +115,11 @@ long mica_task_spawn_at(uint64_t sys, const char *name, unsigned priority);
  * with MICA_RIGHT_KILL and MICA_RIGHT_GRANT, in *task. (The two calls
  * above close it.) */
 long mica_task_start(uint64_t sys, const char *name, unsigned priority, uint64_t *task);
+/* The same with a budget (NULL: the kernel's defaults) carved out of the
+ * budget of `payer`, a task handle with MANAGE (0: the caller's). */
+long mica_task_start_for(uint64_t sys, const char *name, unsigned priority,
+                         const struct mica_budget *budget, uint64_t payer,
+                         uint64_t *task);
 /* Ends the task behind a task handle that has MICA_RIGHT_KILL. */
 long mica_task_kill(uint64_t task);
 /* `restart`: whether the caller will restart the task when it dies (the

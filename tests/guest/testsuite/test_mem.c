@@ -238,7 +238,9 @@ KTEST(mem, lazy_overlaps_refused)
  * so the tables run out long before RAM does: the mapping must end with
  * ENOMEM inside this task's own budget, and the rest of the system must
  * not notice (before budgets, the kernel's reserve drained until no task
- * could be spawned). Runs last: the tables stay charged until we exit. */
+ * could be spawned): init's budget is untouched, a task started before
+ * answers, and only our own spawns (paid out of our budget) are refused.
+ * Runs last: the tables stay charged until we exit. */
 #define GIB         (1ull << 30)
 #define SPREAD_BASE 0x0000100000000000ull /* 16 TiB */
 #define SPREAD_MAX  4096u
@@ -253,9 +255,12 @@ static bool self_info(struct mica_task_info *out)
 
 KTEST_LAST(mem, page_tables_charged_to_the_mapper)
 {
-    struct mica_task_info self;
+    struct mica_task_info self, init_before, init_after;
     KT_ASSERT(self_info(&self));
+    KT_ASSERT(kt_task_by_name("init", &init_before));
     uint64_t limit = self.kernel_limit;
+    uint64_t id = 0, h;
+    KT_OK(ns_spawn("hello", &id)); /* before: it is paid out of our budget */
     unsigned n = 0;
     long st = MICA_OK;
     while (n < SPREAD_MAX &&
@@ -263,9 +268,10 @@ KTEST_LAST(mem, page_tables_charged_to_the_mapper)
         n++;
     struct mica_task_info after;
     bool found = self_info(&after);
-    /* Another task can still be spawned, and one that runs answers. */
-    uint64_t id = 0, h;
-    long spawn = ns_spawn("hello", &id);
+    bool init_found = kt_task_by_name("init", &init_after);
+    /* Another task answers; a spawn of ours is refused by our budget. */
+    uint64_t id2 = 0;
+    long spawn = ns_spawn("hello", &id2);
     long looked = kt_lookup("hello", &h, 3000);
     struct mica_msg req = {MICA_INFO(HELLO_GREET, 0), {0}}, rep;
     long call = looked == MICA_OK ? mica_call(h, &req, &rep, 3000) : looked;
@@ -276,7 +282,9 @@ KTEST_LAST(mem, page_tables_charged_to_the_mapper)
     KT_STATUS(st, MICA_ENOMEM);
     KT_ASSERT(n > 0 && n < limit);
     KT_ASSERT(found && after.kernel_frames <= after.kernel_limit);
-    KT_OK(spawn);
+    KT_ASSERT(init_found);
+    KT_EQ(init_after.kernel_frames, init_before.kernel_frames);
+    KT_STATUS(spawn, MICA_ENOMEM);
     KT_OK(call);
     KT_OK(MICA_REPLY_STATUS(rep.info));
 }

@@ -549,6 +549,17 @@ static void dispatch(const struct mica_msg *m)
     case CMD_MEM_WORKS:
         do_mem_works();
         return;
+    case CMD_LOG_FORGE: {
+        uint64_t h = 0;
+        long ask = ns_boot_cap(NS_CAP_LOG_WRITE, &h);
+        static const char forged[] = "mica: server name=sec-forged-peer state=up\n"
+                                     "\rPANIC: sec-forged-peer\n"
+                                     "mica: fault task=sec-forged-peer vector=14 rip=0x0 "
+                                     "addr=0x0 action=killed\n";
+        long wrote = mica_debug_write(forged, sizeof(forged) - 1);
+        report(0, ask, (uint64_t)wrote, 0);
+        return;
+    }
     case CMD_SPAWN: {
         uint64_t id = 0;
         long st = ns_spawn(SEC_PEER, &id);

@@ -270,7 +270,7 @@ KTEST(forge, name_service_gives_no_capability)
     }
     uint64_t h = 0;
     KT_STATUS(ns_boot_cap(0, &h), MICA_EINVAL);
-    KT_STATUS(ns_boot_cap(NS_CAP_CRTC + 1, &h), MICA_EINVAL);
+    KT_STATUS(ns_boot_cap(NS_CAP_LOG_WRITE + 1, &h), MICA_EINVAL);
     KT_STATUS(ns_system(MICA_SYSTEM_POWEROFF), MICA_ERIGHTS);
     KT_STATUS(ns_system(MICA_SYSTEM_RESET), MICA_ERIGHTS);
 }

@@ -8,10 +8,6 @@
  * not let its holder kill; handles of the wrong kind or to dead tasks are
  * refused; the holder of the spawner's handle can end a task that is stuck
  * in a fault nobody answers.
- *
- * Until include/mica/abi.h has MICA_RIGHT_KILL these attacks are skipped;
- * the one that needs the spawner's handle is skipped while init's NS_SPAWN
- * reply carries none.
  */
 #include <mica/syscall.h>
 
@@ -20,22 +16,17 @@
 #define WAIT_MS  3000
 #define TOUCH_VA 0x00000f4000000000ull
 
-#ifdef MICA_RIGHT_KILL
 static long task_kill(uint64_t h)
 {
     struct kt_regs r = {{h}};
     return kt_syscall(SYS_TASK_KILL, &r, 0);
 }
-#endif
 
 /* Attack: a peer gives us its own task handle (as every client gives it
  * to the memory server); we try to kill the peer with it and with a copy
  * asking for every right. Must: MICA_ERIGHTS both times; the peer lives. */
 KTEST(kill, own_task_handle_cannot_kill)
 {
-#ifndef MICA_RIGHT_KILL
-    KT_SKIP("no MICA_RIGHT_KILL in include/mica/abi.h yet");
-#else
     struct peer *p = peer_start(SEC_PEER);
     KT_ASSERT(p);
     struct mica_msg r;
@@ -51,7 +42,6 @@ KTEST(kill, own_task_handle_cannot_kill)
     KT_STATUS(st1, MICA_ERIGHTS);
     KT_STATUS(st2, MICA_ERIGHTS);
     KT_OK(peer_do(p, CMD_PING, 0, 0, 0, 0, NULL));
-#endif
 }
 
 /* Attack: kill through handles that name no task we may end: a free
@@ -59,9 +49,6 @@ KTEST(kill, own_task_handle_cannot_kill)
  * or MICA_ETYPE; everything runs on. */
 KTEST(kill, wrong_handles_kill_nothing)
 {
-#ifndef MICA_RIGHT_KILL
-    KT_SKIP("no MICA_RIGHT_KILL in include/mica/abi.h yet");
-#else
     KT_STATUS(task_kill(kt_free_slot()), MICA_EBADH);
     KT_STATUS(task_kill(0), MICA_EBADH);
     KT_STATUS(task_kill(64), MICA_EBADH);
@@ -69,10 +56,8 @@ KTEST(kill, wrong_handles_kill_nothing)
     KT_STATUS(task_kill(kt_notification()), MICA_ETYPE);
     KT_STATUS(task_kill(MICA_HANDLE_NS), MICA_ETYPE);
     KT_OK(sec_system_answers());
-#endif
 }
 
-#ifdef MICA_RIGHT_KILL
 struct silent_pager {
     uint64_t ep;
     long got, late;
@@ -91,7 +76,6 @@ static void hold_fault(void *arg)
     struct mica_msg r = {MICA_INFO(0, 0), {0}};
     s->late = mica_reply(&r);
 }
-#endif
 
 /* Attack surface of the right itself: a peer stuck in a page fault whose
  * pager (us) never answers can be ended by the holder of the spawner's
@@ -99,13 +83,9 @@ static void hold_fault(void *arg)
  * MICA_EDEAD and the held fault's reply goes nowhere. */
 KTEST(kill, spawner_handle_ends_task_stuck_in_fault)
 {
-#ifndef MICA_RIGHT_KILL
-    KT_SKIP("no MICA_RIGHT_KILL in include/mica/abi.h yet");
-#else
     struct peer *p = peer_start(SEC_PEER);
     KT_ASSERT(p);
-    if (!p->kill)
-        KT_SKIP("init's NS_SPAWN reply carries no task handle yet");
+    KT_ASSERT(p->kill); /* init passed on the spawner's handle */
     struct silent_pager s = {.ep = kt_endpoint(), .got = 1, .late = 1};
     long give = mica_handle_copy(s.ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
     KT_CMP(give, >, 0);
@@ -130,5 +110,4 @@ KTEST(kill, spawner_handle_ends_task_stuck_in_fault)
     KT_STATUS(again, MICA_EDEAD);
     KT_OK(s.got);
     KT_ASSERT(s.late == MICA_OK || s.late == MICA_EINVAL);
-#endif
 }

@@ -1,15 +1,16 @@
 /*
  * Attacks quota: object exhaustion by one task (issue item 3). Each task
- * may create at most TASK_OBJECT_QUOTA (32) endpoints and notifications
- * together; past that it gets MICA_ENOMEM and nobody else notices: a
+ * may create as many endpoints and notifications together as its budget
+ * has objects (MICA_BUDGET_DEFAULT_OBJECTS, 32, for a peer); past that it
+ * gets MICA_ENOMEM and nobody else notices: a
  * second task can still be spawned, create objects, map memory and call
  * servers. And the kernel's own memory comes back whole after tasks that
  * used it are gone. Page tables are kernel memory like any other: charged
  * to the task they map for (its budget, carved out of its parent's), so a
  * task that spreads its mappings over the address space runs out of its
- * own budget, not the kernel's. (Exhaustion of what is not charged yet,
- * the object pools shared by all tasks and spawns through init, is in
- * attack_pending.c.)
+ * own budget, not the kernel's. The object pools are shared by all
+ * tasks, but every slot is charged to its creator's budget, and the
+ * budgets add up to less than a pool, so a few tasks cannot drain it.
  */
 #include <mica/memory.h>
 #include <mica/syscall.h>
@@ -18,12 +19,10 @@
 
 #define MAX_MADE 64
 
-/* The second task's view: spawned, its own objects up to its quota,
- * memory, and a call to the memory server. */
-static void second_task_works(unsigned kind)
+/* The second task's view: its own objects up to its budget, memory, and a
+ * call to the memory server. */
+static void second_task_works(struct peer *p, unsigned kind)
 {
-    struct peer *p = peer_start(SEC_PEER);
-    KT_ASSERT(p);
     struct mica_msg r;
     KT_STATUS(peer_do(p, CMD_MAKE_OBJECTS, 0, kind, 0, 0, &r), MICA_ENOMEM);
     KT_CMP(r.w[2], >=, 20); /* its quota, less what it made at start */
@@ -36,16 +35,21 @@ static void exhaust_then_check(unsigned kind)
     uint64_t made[MAX_MADE];
     unsigned n = 0;
     long last = 0;
+    /* Started first: a spawn is paid out of our budget, and its reply
+     * brings a handle, which a full table would refuse. */
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
     while (n < MAX_MADE &&
            (last = kind ? mica_notify_create() : mica_endpoint_create()) > 0)
         made[n++] = (uint64_t)last;
     long other = kind ? mica_endpoint_create() : mica_notify_create();
     if (other > 0)
         made[n++] = (uint64_t)other;
-    second_task_works(kind);
-    long sys = sec_system_answers();
+    second_task_works(p, kind);
     for (unsigned i = 0; i < n; i++)
         mica_handle_close(made[i]);
+    /* (Not before: with our table full no reply could bring a handle.) */
+    long sys = sec_system_answers();
     KT_STATUS(last, MICA_ENOMEM);
     KT_STATUS(other, MICA_ENOMEM); /* one quota for both kinds */
     KT_CMP(n, >=, 4);
@@ -55,10 +59,11 @@ static void exhaust_then_check(unsigned kind)
     mica_handle_close(again);
 }
 
-/* Attack: create endpoints until the kernel refuses. Must: MICA_ENOMEM for
- * us (notifications too: one quota), while a peer spawned now creates its
- * own objects up to its own quota, maps a page and calls; the memory
- * server and the name service answer; our quota comes back on close. */
+/* Attack: create endpoints until the kernel refuses (our budget or our
+ * handle table). Must: MICA_ENOMEM for us (notifications too), while a
+ * running peer creates its own objects up to its own budget, maps a page
+ * and calls; the memory server and the name service answer; our objects
+ * come back on close. */
 KTEST(quota, own_endpoint_quota_spent_others_unaffected)
 {
     exhaust_then_check(0);
@@ -166,4 +171,25 @@ KTEST(quota, page_tables_charged_to_the_mapper)
     KT_OK(sys);
     KT_EQ(kib_after, kib);
     KT_EQ(sec_init_kernel_frames(), init_frames);
+}
+
+/* Attack: four peers each spend their whole object budget, two on
+ * endpoints and two on notifications (the pools are shared by all tasks).
+ * Must: we can still create an endpoint and a notification. */
+KTEST(quota, object_pools_not_drained_by_a_few_tasks)
+{
+    struct peer *ps[4];
+    for (unsigned i = 0; i < 4; i++) {
+        ps[i] = peer_start(SEC_PEER);
+        KT_ASSERT(ps[i]);
+        KT_STATUS(peer_do(ps[i], CMD_MAKE_OBJECTS, 0, i % 2, 0, 0, NULL), MICA_ENOMEM);
+    }
+    long e = mica_endpoint_create();
+    long n = mica_notify_create();
+    if (e > 0)
+        mica_handle_close((uint64_t)e);
+    if (n > 0)
+        mica_handle_close((uint64_t)n);
+    KT_CMP(e, >, 0);
+    KT_CMP(n, >, 0);
 }

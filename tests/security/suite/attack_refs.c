@@ -42,8 +42,8 @@ KTEST(refs, notification_bits_do_not_outlive_it)
 
 /* Attack: a helper waits on a notification; we close its only handle and
  * make a new notification (same slot), which we signal. Must: the old
- * waiter is not woken by the new object's bits (it times out), and the
- * bits stay on the new object. */
+ * waiter is not woken by the new object's bits: it was woken with
+ * MICA_EDEAD when its object went; the bits stay on the new object. */
 KTEST(refs, waiter_on_closed_notification_not_woken_by_successor)
 {
     struct ntf_waiter w = {.status = 1};
@@ -58,7 +58,7 @@ KTEST(refs, waiter_on_closed_notification_not_woken_by_successor)
     long st = mica_notify_wait(n2, &bits, MICA_NO_WAIT);
     mica_handle_close(n2);
     KT_ASSERT(joined);
-    KT_STATUS(w.status, MICA_ETIMEOUT);
+    KT_STATUS(w.status, MICA_EDEAD);
     KT_OK(st);
     KT_EQ(bits, 0x5);
 }
@@ -80,8 +80,9 @@ static void receive_one(void *arg)
 /* Attack: a helper waits to receive on our endpoint; we close its only
  * handle, and a peer makes a new endpoint (likely in the freed slot),
  * whose send handle it gives us. We send to the peer's endpoint. Must:
- * our old receiver never gets that message (it times out); the send finds
- * no receiver at the peer (nobody receives there). */
+ * our old receiver never gets that message (it was woken with MICA_EDEAD
+ * when its endpoint went); the send finds no receiver at the peer (nobody
+ * receives there). */
 KTEST(refs, receiver_on_closed_endpoint_never_gets_successors_messages)
 {
     struct ep_receiver r = {.status = 1};
@@ -104,7 +105,7 @@ KTEST(refs, receiver_on_closed_endpoint_never_gets_successors_messages)
     mica_handle_close(theirs);
     bool joined = kt_join(job, WAIT_MS);
     KT_ASSERT(joined);
-    KT_STATUS(r.status, MICA_ETIMEOUT);
+    KT_STATUS(r.status, MICA_EDEAD);
     KT_STATUS(sent, MICA_ETIMEOUT);
     KT_STATUS(sent2, MICA_ETIMEOUT);
 }
@@ -124,7 +125,7 @@ static void send_one(void *arg)
 /* Attack: a helper's send waits on our endpoint; we close its only handle
  * and make a new endpoint (same slot), where we receive. Must: the stale
  * sender's message does not appear at the new endpoint, and the sender
- * gives up by its timeout. */
+ * was woken with MICA_EDEAD when its endpoint went. */
 KTEST(refs, sender_on_closed_endpoint_not_delivered_to_successor)
 {
     struct ep_sender s = {.status = 1};
@@ -140,45 +141,34 @@ KTEST(refs, sender_on_closed_endpoint_not_delivered_to_successor)
     bool joined = kt_join(job, WAIT_MS);
     KT_STATUS(got, MICA_ETIMEOUT);
     KT_ASSERT(joined);
-    KT_STATUS(s.status, MICA_ETIMEOUT);
-}
-
-/* How many objects we may create now (made and closed again). */
-static unsigned creatable(void)
-{
-    uint64_t made[64];
-    unsigned n = 0;
-    long h;
-    while (n < 64 && (h = mica_endpoint_create()) > 0)
-        made[n++] = (uint64_t)h;
-    for (unsigned i = 0; i < n; i++)
-        mica_handle_close(made[i]);
-    return n;
+    KT_STATUS(s.status, MICA_EDEAD);
 }
 
 /* Attack: give a peer a send handle to one of our endpoints, which it
  * makes its pager and closes; we close ours too. Must: while the peer
- * lives the kernel's reference keeps the endpoint (still charged to us:
- * one object less we may create); once the peer is dead the reference is
- * gone and the object with it (our quota is whole again), so no dead
- * task's binding pins an object or its slot for good. */
+ * lives the kernel's reference keeps the endpoint (still charged to our
+ * budget: one object more in use); once the peer is dead the reference is
+ * gone and the object with it (our budget holds what it held before the
+ * peer), so no dead task's binding pins an object or its slot for good. */
 KTEST(refs, pager_reference_released_when_task_dies)
 {
-    unsigned before = creatable();
+    uint64_t before = sec_own_objects();
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
+    uint64_t with_peer = sec_own_objects(); /* the peer's budget is ours */
     uint64_t e, give;
     KT_HANDLE(e, mica_endpoint_create());
     long c = mica_handle_copy(e, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
     if (c <= 0)
         mica_handle_close(e);
     KT_HANDLE(give, c);
-    struct peer *p = peer_start(SEC_PEER);
-    long st = p ? peer_do(p, CMD_SET_PAGER, give, 0, 0, 0, NULL) : MICA_EINVAL;
+    long st = peer_do(p, CMD_SET_PAGER, give, 0, 0, 0, NULL);
     mica_handle_close(give);
     mica_handle_close(e);
     KT_OK(st);
-    unsigned pinned = creatable();
+    uint64_t pinned = sec_own_objects();
     peer_stop(p);
-    unsigned after = creatable();
-    KT_EQ(pinned, before - 1);
+    uint64_t after = sec_own_objects();
+    KT_EQ(pinned, with_peer + 1);
     KT_EQ(after, before);
 }

@@ -134,7 +134,10 @@ long sec_spawn(const char *module, uint64_t *id, uint64_t *handle)
     if (len > NS_NAME_MAX)
         return MICA_EINVAL;
     memcpy(mica_ipc_buffer(), module, len);
-    struct mica_msg req = {MICA_INFO(NS_SPAWN, len), {0}}, rep = {0};
+    /* Our own task handle pays for the peer (init: do_spawn). */
+    struct mica_msg req = {MICA_INFO(NS_SPAWN, len) | MICA_INFO_HANDLE,
+                           {MICA_HANDLE_SELF}};
+    struct mica_msg rep = {0};
     long st = kt_call(MICA_HANDLE_NS, &req, &rep, 10000);
     if (st != MICA_OK)
         return st;
@@ -259,14 +262,12 @@ void peer_stop(struct peer *p)
         struct mica_msg m = {MICA_INFO(CMD_EXIT, 0), {0}};
         long st = kt_send(p->cmd, &m, 200);
         uint64_t wait = st == MICA_OK ? STOP_MS : 100;
-#ifdef MICA_RIGHT_KILL
         /* A peer that cannot take the command (stuck in a fault) is ended
-         * with the spawner's handle, if init gave us one. */
+         * with the spawner's handle (init passes it on). */
         if (!peer_wait_dead(p, wait) && p->kill) {
             struct kt_regs r = {{p->kill}};
             (void)kt_syscall(SYS_TASK_KILL, &r, 0);
         }
-#endif
         (void)peer_wait_dead(p, STOP_MS);
     }
     mica_handle_close(p->cmd);
@@ -311,4 +312,24 @@ uint64_t sec_init_kernel_frames(void)
 {
     struct mica_task_info ti;
     return kt_task_by_name("init", &ti) ? ti.kernel_frames : 0;
+}
+
+static bool own_info(struct mica_task_info *ti)
+{
+    for (uint32_t i = 0; mica_task_info(i, ti) == MICA_OK; i++)
+        if (ti->id == mica_self_id() && ti->state != MICA_TASK_DEAD)
+            return true;
+    return false;
+}
+
+uint64_t sec_own_kernel_frames(void)
+{
+    struct mica_task_info ti;
+    return own_info(&ti) ? ti.kernel_frames : 0;
+}
+
+uint64_t sec_own_objects(void)
+{
+    struct mica_task_info ti;
+    return own_info(&ti) ? ti.objects : 0;
 }

@@ -86,8 +86,11 @@ long sec_system_answers(void);
 /* Kernel memory (SYS_MEM_INFO kernel_kib). */
 uint64_t sec_kernel_kib(void);
 /* The kernel frames in use by init's budget, its children's included
- * (SYS_TASK_INFO kernel_frames): peers spawned through the name service
- * have their budgets carved out of it. */
+ * (SYS_TASK_INFO kernel_frames), and the same of our own budget, out of
+ * which the peers we have init spawn are carved. */
 uint64_t sec_init_kernel_frames(void);
+uint64_t sec_own_kernel_frames(void);
+/* The object slots in use by our budget (our objects, our peers' budgets). */
+uint64_t sec_own_objects(void);
 
 #endif
