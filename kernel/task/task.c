@@ -274,7 +274,7 @@ int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
         k++;
     if (k == TASK_MAX_THREADS)
         return MICA_ENOMEM;
-    if (entry >= ELF_USER_END || stack_top >= ELF_USER_END || stack_top % 16)
+    if (!arch_user_range(entry, 1) || !arch_user_range(stack_top, 1) || stack_top % 16)
         return MICA_EINVAL;
     if (!budget_charge(t, BUDGET_THREADS, 1))
         return MICA_ENOMEM;

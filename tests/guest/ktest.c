@@ -513,3 +513,31 @@ unsigned ktest_run_all(void)
     say("TESTS: %u passed, %u failed", passed, failed);
     return failed;
 }
+
+/* ---- Waiting for the boot to settle. */
+
+#define SETTLE_MAX_MS   10000
+#define SETTLE_QUIET_MS 300
+
+/* True when every other live task is blocked. */
+static bool others_blocked(void)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; i < 256 && mica_task_info(i, &ti) == MICA_OK; i++)
+        if (ti.id != mica_self_id() && ti.state == MICA_TASK_RUNNING)
+            return false;
+    return true;
+}
+
+void kt_wait_for_quiet(void)
+{
+    uint64_t start = mica_clock_ms(), quiet_since = start;
+    while (mica_clock_ms() - start < SETTLE_MAX_MS) {
+        uint64_t now = mica_clock_ms();
+        if (!others_blocked())
+            quiet_since = now;
+        else if (now - quiet_since >= SETTLE_QUIET_MS)
+            return;
+        mica_sleep_ms(10);
+    }
+}

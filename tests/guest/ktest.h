@@ -168,5 +168,9 @@ long kt_lookup(const char *name, uint64_t *handle, uint64_t timeout_ms);
 
 /* Finds a task by name; false if there is none. */
 bool kt_task_by_name(const char *name, struct mica_task_info *out);
+/* Boot is over when all other tasks have been blocked for a while (the
+ * servers wait for requests, the shell for a line, its prompt out); waits
+ * for that, 10 s at most. */
+void kt_wait_for_quiet(void);
 
 #endif

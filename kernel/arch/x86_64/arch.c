@@ -5,9 +5,9 @@
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/pc.h"
 
-#define COM1     0x3f8
-#define COM1_LSR (COM1 + 5)
+#define COM1_LSR (PC_COM1 + 5)
 #define LSR_THRE 0x20
 /* QEMU's isa-debug-exit device, when present (tests add it at 0xf4). */
 #define QEMU_EXIT_PORT 0xf4
@@ -36,7 +36,7 @@ static void serial_putc(char c)
             break;
         cpu_pause();
     }
-    outb(COM1, (uint8_t)c);
+    outb(PC_COM1, (uint8_t)c);
 }
 
 void arch_serial_write(const char *s, size_t len)

@@ -15,6 +15,8 @@
  *   PML4[511] -> physical 0..2 GiB at the kernel base 0xffffffff80000000
  */
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/pc.h"
+#include "arch/x86_64/pte.h"
 
 #define MB2_HEADER_MAGIC 0xe85250d6 /* spec §3.1.1 */
 #define MB2_ARCH_I386    0
@@ -25,10 +27,6 @@
 #define MSR_EFER         0xc0000080
 #define EFER_LME         (1 << 8)
 #define EFER_NXE         (1 << 11)
-#define PTE_P            1
-#define PTE_W            2
-#define PTE_PS           (1 << 7)
-#define COM1             0x3f8
 /* Physical address of a higher-half symbol, for use before paging is on. */
 #define PHYS(sym)        ((sym) - KERNEL_VMA)
 
@@ -187,14 +185,14 @@ fail32:
     movb %al, (%edi)
     movb $0x4f, 1(%edi) /* white on red */
     addl $2, %edi
-    movw $(COM1 + 5), %dx
+    movw $(PC_COM1 + 5), %dx
     movl $100000, %ecx
 2:  inb %dx, %al /* LSR bit 5: transmit holding register empty */
     testb $0x20, %al
     jnz 4f
     loop 2b
 4:  movb (%esi), %al
-    movw $COM1, %dx
+    movw $PC_COM1, %dx
     outb %al, %dx
     incl %esi
     jmp 1b
@@ -204,25 +202,25 @@ fail32:
 
 /* 16550: 115200 baud (divisor 1), 8N1, FIFO on. */
 serial_init32:
-    movw $(COM1 + 1), %dx
+    movw $(PC_COM1 + 1), %dx
     xorb %al, %al
     outb %al, %dx
-    movw $(COM1 + 3), %dx
+    movw $(PC_COM1 + 3), %dx
     movb $0x80, %al
     outb %al, %dx
-    movw $COM1, %dx
+    movw $PC_COM1, %dx
     movb $1, %al
     outb %al, %dx
-    movw $(COM1 + 1), %dx
+    movw $(PC_COM1 + 1), %dx
     xorb %al, %al
     outb %al, %dx
-    movw $(COM1 + 3), %dx
+    movw $(PC_COM1 + 3), %dx
     movb $0x03, %al
     outb %al, %dx
-    movw $(COM1 + 2), %dx
+    movw $(PC_COM1 + 2), %dx
     movb $0xc7, %al
     outb %al, %dx
-    movw $(COM1 + 4), %dx
+    movw $(PC_COM1 + 4), %dx
     movb $0x03, %al
     outb %al, %dx
     ret

@@ -4,9 +4,6 @@
 #ifndef MICA_ARCH_X86_64_GDT_H
 #define MICA_ARCH_X86_64_GDT_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
 #define SEL_KCODE 0x08
 #define SEL_KDATA 0x10
 #define SEL_UDATA (0x18 | 3)
@@ -18,6 +15,10 @@
 #define IST_NMI           2
 #define IST_MACHINE_CHECK 3
 
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stdint.h>
+
 void gdt_init(void);
 void gdt_set_kernel_stack(uint64_t rsp0);
 bool gdt_on_ist_stack(uint64_t addr);
@@ -25,5 +26,7 @@ bool gdt_on_ist_stack(uint64_t addr);
  * may use it (false: iomap_base past the limit, every port faults). */
 uint8_t *gdt_io_bitmap(void);
 void gdt_io_enable(bool on);
+
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/ioport.h"
+#include "arch/x86_64/pc.h"
 #include "kernel.h"
 
 static struct arch_io_bitmap maps[ARCH_IO_BITMAPS];
@@ -63,15 +64,13 @@ void arch_io_load(const struct arch_io_bitmap *map)
     }
 }
 
-/* COM1 (16550 UART: ports 0x3f8..0x3ff, IRQ 4), the PS/2 controller (0x60
- * data .. 0x64 status/command, keyboard IRQ 1) and the VGA CRTC index and
- * data ports (0x3d4, 0x3d5: the text-mode cursor). */
+/* COM1, the PS/2 controller and the VGA CRTC registers (pc.h). */
 static const struct arch_boot_device pc_devices[] = {
-    {MICA_BOOT_CAP_COM1, ARCH_DEVICE_PORTS, 0x3f8, 8},
-    {MICA_BOOT_CAP_IRQ4, ARCH_DEVICE_IRQ, 4, 1},
-    {MICA_BOOT_CAP_PS2, ARCH_DEVICE_PORTS, 0x60, 5},
-    {MICA_BOOT_CAP_IRQ1, ARCH_DEVICE_IRQ, 1, 1},
-    {MICA_BOOT_CAP_CRTC, ARCH_DEVICE_PORTS, 0x3d4, 2},
+    {MICA_BOOT_CAP_COM1, ARCH_DEVICE_PORTS, PC_COM1, PC_COM1_PORTS},
+    {MICA_BOOT_CAP_IRQ4, ARCH_DEVICE_IRQ, PC_COM1_IRQ, 1},
+    {MICA_BOOT_CAP_PS2, ARCH_DEVICE_PORTS, PC_PS2, PC_PS2_PORTS},
+    {MICA_BOOT_CAP_IRQ1, ARCH_DEVICE_IRQ, PC_PS2_IRQ, 1},
+    {MICA_BOOT_CAP_CRTC, ARCH_DEVICE_PORTS, PC_CRTC, PC_CRTC_PORTS},
 };
 
 const struct arch_boot_device *arch_boot_devices(size_t *count)

@@ -58,7 +58,7 @@ isr_common:
     /* Frame pointer chain ends here for backtraces: link the interrupted
      * frame so a panic shows where the trap came from. */
     pushq FRAME_RIP(%rsp)     /* interrupted rip */
-    pushq 9 * 8(%rsp)         /* interrupted rbp (slot 8, one push ago) */
+    pushq FRAME_RBP + 8(%rsp) /* interrupted rbp (one push ago) */
     movq %rsp, %rbp
     call trap_dispatch
     addq $16, %rsp

@@ -8,23 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/pte.h"
+
 struct pmm;
-
-#define PTE_P    (1ull << 0)
-#define PTE_W    (1ull << 1)
-#define PTE_U    (1ull << 2)
-#define PTE_PWT  (1ull << 3)
-#define PTE_PCD  (1ull << 4)
-#define PTE_PS   (1ull << 7)
-#define PTE_G    (1ull << 8)
-#define PTE_NX   (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
-
-/* Bit 52 is ignored by the MMU in every 4-level entry (SDM Vol. 3A §5.5,
- * Tables 5-15 to 5-20: bits 58:52 "ignored"). On a CPU without NX it records
- * that a page is meant to be non-executable, so that "writable and
- * executable" is decided by one rule on every CPU (see paging_nx). */
-#define PTE_NOEXEC_SW (1ull << 52)
 
 #define PAGE_2M (2ull << 20)
 #define PAGE_1G (1ull << 30)

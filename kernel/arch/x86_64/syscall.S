@@ -22,14 +22,10 @@
  * ring 3, at the task's first push), and rflags come from r11 masked with
  * 0x3c7fd7, so IOPL, VM and RF cannot be set through it.
  */
-#define CPU_KERNEL_RSP 0
-#define CPU_USER_RSP   8
-#define SEL_UCODE      (0x20 | 3)
-#define SEL_UDATA      (0x18 | 3)
-#define SYSCALL_VECTOR 0x100
-
 #include "arch/x86_64/frame.inc"
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/percpu.h"
 
     .text
     .global syscall_entry
@@ -43,7 +39,7 @@ syscall_entry:
     pushq $SEL_UCODE
     pushq %rcx
     pushq $0
-    pushq $SYSCALL_VECTOR
+    pushq $FRAME_SYSCALL_VECTOR
     PUSH_GPRS
     cld
     movq %rsp, %rdi

@@ -9,14 +9,10 @@
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
 
 /* Per-CPU block; syscall.S reaches its fields through %gs. */
-struct cpu {
-    uint64_t kernel_rsp; /* offset 0 */
-    uint64_t user_rsp;   /* offset 8 */
-};
-_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == 8, "syscall.S CPU_USER_RSP");
 
 static struct cpu cpu0;
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/frame.h"
+
 struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -15,13 +17,16 @@ struct trap_frame {
     /* Pushed by the CPU (SDM Vol. 3A §6.14.1, figure 6-9). */
     uint64_t rip, cs, rflags, rsp, ss;
 };
-/* isr.S pushes 15 registers below vector/error; keep the two in step. */
-_Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "isr.S frame layout");
-_Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "frame.inc FRAME_RIP");
-_Static_assert(offsetof(struct trap_frame, cs) == 18 * 8, "isr.S frame layout");
-_Static_assert(offsetof(struct trap_frame, rflags) == 19 * 8, "frame.inc FRAME_RFLAGS");
-_Static_assert(offsetof(struct trap_frame, rsp) == 20 * 8, "frame.inc FRAME_RSP");
-_Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
+/* The entry code in assembly knows the layout from frame.h. */
+_Static_assert(offsetof(struct trap_frame, rbp) == FRAME_RBP, "frame.h FRAME_RBP");
+_Static_assert(offsetof(struct trap_frame, vector) == FRAME_VECTOR,
+               "frame.h FRAME_VECTOR");
+_Static_assert(offsetof(struct trap_frame, rip) == FRAME_RIP, "frame.h FRAME_RIP");
+_Static_assert(offsetof(struct trap_frame, cs) == FRAME_CS, "frame.h FRAME_CS");
+_Static_assert(offsetof(struct trap_frame, rflags) == FRAME_RFLAGS,
+               "frame.h FRAME_RFLAGS");
+_Static_assert(offsetof(struct trap_frame, rsp) == FRAME_RSP, "frame.h FRAME_RSP");
+_Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame.h FRAME_SIZE");
 
 /* Exceptions (SDM Vol. 3A §6.15) the trap code tells apart. */
 #define VEC_NM 7  /* device not available: lazy FPU switch */

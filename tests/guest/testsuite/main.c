@@ -23,34 +23,6 @@
 
 #include "ktest.h"
 
-#define SETTLE_MAX_MS   10000
-#define SETTLE_QUIET_MS 300
-
-/* True when every other live task is blocked. */
-static bool others_blocked(void)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; i < 256 && mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id != mica_self_id() && ti.state == MICA_TASK_RUNNING)
-            return false;
-    return true;
-}
-
-/* Boot is over when all other tasks have been blocked for a while: the
- * servers wait for requests and the shell for a line, its prompt out. */
-static void wait_for_quiet(void)
-{
-    uint64_t start = mica_clock_ms(), quiet_since = start;
-    while (mica_clock_ms() - start < SETTLE_MAX_MS) {
-        uint64_t now = mica_clock_ms();
-        if (!others_blocked())
-            quiet_since = now;
-        else if (now - quiet_since >= SETTLE_QUIET_MS)
-            return;
-        mica_sleep_ms(10);
-    }
-}
-
 /* Started at boot (test ISO) rather than on demand (shell)? */
 static bool booted(void)
 {
@@ -71,7 +43,7 @@ int main(void)
         ns_ready();
     else if (console_open() == MICA_OK)
         ktest_set_writer(console_write);
-    wait_for_quiet();
+    kt_wait_for_quiet();
     /* At boot the shell's prompt has no newline: start the report on a
      * line of its own. */
     if (at_boot)

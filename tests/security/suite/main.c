@@ -13,33 +13,6 @@
 
 #include "secsuite.h"
 
-#define SETTLE_MAX_MS   10000
-#define SETTLE_QUIET_MS 300
-
-/* True when every other live task is blocked. */
-static bool others_blocked(void)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; i < 256 && mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id != mica_self_id() && ti.state == MICA_TASK_RUNNING)
-            return false;
-    return true;
-}
-
-/* Boot is over when all other tasks have been blocked for a while. */
-static void wait_for_quiet(void)
-{
-    uint64_t start = mica_clock_ms(), quiet_since = start;
-    while (mica_clock_ms() - start < SETTLE_MAX_MS) {
-        uint64_t now = mica_clock_ms();
-        if (!others_blocked())
-            quiet_since = now;
-        else if (now - quiet_since >= SETTLE_QUIET_MS)
-            return;
-        mica_sleep_ms(10);
-    }
-}
-
 static void say(const char *s)
 {
     size_t n = 0;
@@ -66,7 +39,7 @@ int main(void)
     }
     sec_ctl_init((uint64_t)ep);
     ktest_set_cleanup(sec_cleanup);
-    wait_for_quiet();
+    kt_wait_for_quiet();
     /* The shell's prompt has no newline: start the report on a line of its
      * own. */
     say("\n");

@@ -3,10 +3,13 @@
  * page tables) runs at its physical address; everything else is linked in
  * the higher half and loaded right after it (GRUB loads by p_paddr).
  * Sections are page aligned so that paging.c can map each one W^X.
+ *
+ * The C preprocessor makes linker.ld of this file (kernel/CMakeLists.txt),
+ * so the addresses come from layout.h, as they do for the C and assembly.
  */
-ENTRY(_start32)
+#include "arch/x86_64/layout.h"
 
-KERNEL_VMA = 0xffffffff80000000;
+ENTRY(_start32)
 
 PHDRS
 {
@@ -18,7 +21,7 @@ PHDRS
 
 SECTIONS
 {
-    . = 0x100000;
+    . = KERNEL_LOAD_PHYS;
     __boot_start = .;
     .boot : {
         KEEP(*(.multiboot2))
