@@ -69,7 +69,8 @@ function(mica_user_program name kind)
     mica_link_elf(${name} ${PROJECT_SOURCE_DIR}/libc-mini/user.ld)
 endfunction()
 
-# mica_add_server(<name> [ONDEMAND] [FPU] [RAWLOG] [BUDGET <f,t,th,o>] SOURCES <files...>)
+# mica_add_server(<name> [ONDEMAND] [FPU] [BUDGET <f,t,th,o>] [CAPS <a,b>]
+#                 [NAMES <a,b>] SOURCES <files...>)
 # Builds servers/<name> as <name>.elf against libc-mini and records it as a
 # boot module; the ISO rules stage every recorded module.
 # With ONDEMAND, its module2 line says "ondemand": init does not start it
@@ -78,11 +79,13 @@ endfunction()
 # With BUDGET, its line says "budget=<frames>,<tasks>,<threads>,<objects>":
 # the kernel budget init asks for it (else the kernel's defaults, which
 # allow no child tasks), for programs that start others.
-# With RAWLOG, its line says "rawlog": init lets it write kernel-log lines
-# as they are (the SPEC section 8 lines tests read); others' are tagged
-# with their name.
+# With CAPS, its line says "caps=...": what init gives it on request
+# (servers/init/supervise.h): ram, devices, log, rawlog (kernel-log lines as
+# they are: the SPEC section 8 lines tests read), control (power off, crash
+# requests). With NAMES, "names=...": names it may register besides its
+# own.
 function(mica_add_server name)
-    cmake_parse_arguments(ARG "ONDEMAND;FPU;RAWLOG" "BUDGET" "SOURCES" ${ARGN})
+    cmake_parse_arguments(ARG "ONDEMAND;FPU" "BUDGET;CAPS;NAMES" "SOURCES" ${ARGN})
     if(ARG_FPU)
         mica_user_program(${name} USER_FPU ${ARG_SOURCES})
     else()
@@ -92,8 +95,11 @@ function(mica_add_server name)
     if(ARG_ONDEMAND)
         string(APPEND entry ":ondemand")
     endif()
-    if(ARG_RAWLOG)
-        string(APPEND entry ":rawlog")
+    if(ARG_CAPS)
+        string(APPEND entry ":caps=${ARG_CAPS}")
+    endif()
+    if(ARG_NAMES)
+        string(APPEND entry ":names=${ARG_NAMES}")
     endif()
     if(ARG_BUDGET)
         string(APPEND entry ":budget=${ARG_BUDGET}")

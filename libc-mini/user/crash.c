@@ -1,27 +1,18 @@
 /*
- * MICA_LABEL_CRASH: every server faults on purpose when the shell asks
- * (`crash <server>`), so that supervision and client recovery can be
- * exercised with a real fault inside the server rather than a kill from
- * outside. Only the task named "shell" may ask.
+ * MICA_LABEL_CRASH: every server faults on purpose when asked through a
+ * control handle (`crash <server>` in the shell), so that supervision and
+ * client recovery can be exercised with a real fault inside the server
+ * rather than a kill from outside. The authority is the badge: init puts
+ * NS_BADGE_CONTROL only on the handles it gives through a control handle
+ * (NS_CAP_CONTROL, for modules with caps=control), and no task can mint
+ * or change a badge.
  */
+#include <mica/ns.h>
 #include <mica/syscall.h>
-#include <string.h>
-
-static int caller_is_shell(uint64_t badge)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++) {
-        if (ti.id == badge && ti.state != MICA_TASK_DEAD) {
-            ti.name[sizeof(ti.name) - 1] = '\0';
-            return strcmp(ti.name, "shell") == 0;
-        }
-    }
-    return 0;
-}
 
 long mica_obey_crash(uint64_t badge)
 {
-    if (!caller_is_shell(badge))
+    if (!(badge & NS_BADGE_CONTROL))
         return MICA_ERIGHTS;
     /* A write to page zero, which is never mapped: #PF, vector 14. */
     *(volatile uint64_t *)(uintptr_t)8 = 0xdead;

@@ -18,7 +18,8 @@
  *    be had (or is used up).
  *
  * Which tasks use which: init, memory and console always use the arena,
- * never the memory server. init serves the name service that finding the
+ * never the memory server (each says so by defining mica_heap_arena_only
+ * as true, mica/syscall.h). init serves the name service that finding the
  * server goes through, and the memory server would call itself, so either
  * would wait for itself forever; the console must come up, and keep
  * working, whether the memory server does or not. Every other task uses
@@ -48,7 +49,6 @@
 /* The heap grows by at least this much, so that each growth is rare. */
 #define HEAP_STEP (64u * 1024u)
 /* Task scan bound while looking for our own name. */
-#define TASK_SCAN_MAX 256
 
 struct block {
     size_t size;        /* whole block, header included; a multiple of ALIGN */
@@ -62,24 +62,10 @@ _Static_assert(sizeof(struct block) == ALIGN, "payloads must stay 16-byte aligne
 
 static struct block *free_list;
 
-/* Tasks that must not depend on the memory server (see the top). */
-static const char *const arena_only[] = {"init", "memory", "console"};
-
-static bool is_arena_only_task(void)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; i < TASK_SCAN_MAX && mica_task_info(i, &ti) == MICA_OK; i++) {
-        if (ti.id != mica_self_id())
-            continue;
-        ti.name[sizeof(ti.name) - 1] = '\0';
-        for (size_t k = 0; k < sizeof(arena_only) / sizeof(arena_only[0]); k++)
-            if (strcmp(ti.name, arena_only[k]) == 0)
-                return true;
-        return false;
-    }
-    /* Not found: better the arena than a call that might never return. */
-    return true;
-}
+/* A program that must not depend on the memory server (init, which
+ * starts it; the memory server itself; the console, which must show a
+ * memory server's crash) defines this as true (see the top). */
+__attribute__((weak)) const bool mica_heap_arena_only = false;
 
 /* The next min_bytes or more of the lazy heap, or NULL. */
 static void *lazy_grow(size_t min_bytes, size_t *got)
@@ -89,7 +75,7 @@ static void *lazy_grow(size_t min_bytes, size_t *got)
 
     if (state == UNTRIED) {
         state = UNAVAILABLE;
-        if (!is_arena_only_task() &&
+        if (!mica_heap_arena_only &&
             mem_lazy(HEAP_BASE, HEAP_MAX_PAGES, MICA_MAP_WRITE) == MICA_OK)
             state = READY;
     }

@@ -18,11 +18,17 @@ static uint32_t put_name(const char *name)
     return (uint32_t)len + 1;
 }
 
-/* Calls init; returns the reply status, or the call's own error. */
+/* Calls init through handle ns; returns the reply status, or the call's
+ * own error. */
+static long ns_call_via(uint64_t ns, struct mica_msg *req, struct mica_msg *reply)
+{
+    long st = mica_call(ns, req, reply, MICA_WAIT_FOREVER);
+    return st < 0 ? st : MICA_REPLY_STATUS(reply->info);
+}
+
 static long ns_call(struct mica_msg *req, struct mica_msg *reply)
 {
-    long st = mica_call(MICA_HANDLE_NS, req, reply, MICA_WAIT_FOREVER);
-    return st < 0 ? st : MICA_REPLY_STATUS(reply->info);
+    return ns_call_via(MICA_HANDLE_NS, req, reply);
 }
 
 /* For replies that carry a handle: the kernel drops the attachment when
@@ -45,15 +51,20 @@ long ns_register(const char *name, uint64_t ep_handle)
     return ns_call(&req, &reply);
 }
 
-long ns_lookup(const char *name, uint64_t *handle_out)
+long ns_lookup_via(uint64_t ns, const char *name, uint64_t *handle_out)
 {
     uint32_t len = put_name(name);
     if (!len)
         return MICA_EINVAL;
     struct mica_msg req = {MICA_INFO(NS_LOOKUP, len), {0}};
     struct mica_msg reply;
-    long st = ns_call(&req, &reply);
+    long st = ns_call_via(ns, &req, &reply);
     return st < 0 ? st : take_handle(&reply, handle_out);
+}
+
+long ns_lookup(const char *name, uint64_t *handle_out)
+{
+    return ns_lookup_via(MICA_HANDLE_NS, name, handle_out);
 }
 
 long ns_boot_cap(uint32_t which, uint64_t *handle_out)
@@ -64,11 +75,16 @@ long ns_boot_cap(uint32_t which, uint64_t *handle_out)
     return st < 0 ? st : take_handle(&reply, handle_out);
 }
 
-long ns_system(uint32_t op)
+long ns_system_via(uint64_t ns, uint32_t op)
 {
     struct mica_msg req = {MICA_INFO(NS_SYSTEM, 0), {op}};
     struct mica_msg reply;
-    return ns_call(&req, &reply);
+    return ns_call_via(ns, &req, &reply);
+}
+
+long ns_system(uint32_t op)
+{
+    return ns_system_via(MICA_HANDLE_NS, op);
 }
 
 long ns_ready(void)

@@ -28,6 +28,9 @@
 #include "ps2.h"
 #include "uart.h"
 
+/* Our heap is the static arena, never the memory server (malloc.c). */
+const bool mica_heap_arena_only = true;
+
 /* Longest wait for input before RBR is checked anyway. */
 #define RX_POLL_MS 100
 

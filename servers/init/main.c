@@ -18,6 +18,9 @@
 #include "protocol.h"
 #include "supervise.h"
 
+/* Our heap is the static arena, never the memory server (malloc.c). */
+const bool mica_heap_arena_only = true;
+
 /* Bound on the task scan, well above the kernel's task table. */
 #define TASK_SCAN_MAX 256
 
@@ -25,7 +28,9 @@
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
 
 struct request {
-    uint64_t badge; /* the sender's task id (the kernel badges handle 1) */
+    uint64_t badge; /* as received: the kernel badges handle 1 with the id */
+    uint64_t id;    /* the sender's task id */
+    bool control;   /* came through a control handle (NS_CAP_CONTROL) */
     struct mica_msg msg;
     uint64_t handle_in; /* handle that came with it, 0 if none */
     bool handle_kept;   /* set when a do_* keeps handle_in */
@@ -92,16 +97,51 @@ static bool task_by_id(uint64_t id, struct mica_task_info *out)
     return false;
 }
 
-static bool task_is_named(uint64_t id, const char *name)
+/* ---- Who runs what: every task init started, and as which module. The
+ * authority of a request is decided by this record (the module's policy
+ * words, supervise.h) for the task id the kernel put in the badge; never
+ * by a name the task could choose. */
+
+#define MAX_INSTANCES 32
+
+struct instance {
+    uint64_t id; /* 0: free */
+    char module[NS_NAME_MAX];
+};
+static struct instance instances[MAX_INSTANCES];
+
+static void instance_add(uint64_t id, const char *module)
 {
-    struct mica_task_info ti;
-    return task_by_id(id, &ti) && strcmp(ti.name, name) == 0;
+    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
+        if (instances[i].id == 0) {
+            instances[i].id = id;
+            strlcpy(instances[i].module, module, sizeof(instances[i].module));
+            return;
+        }
+    }
+    log_text("mica: init: too many tasks to track; a task runs without rights\n");
+}
+
+static struct instance *instance_of(uint64_t id)
+{
+    for (unsigned i = 0; id && i < MAX_INSTANCES; i++)
+        if (instances[i].id == id)
+            return &instances[i];
+    return NULL;
+}
+
+/* The module task `id` runs, or "" for a task init did not start. */
+static const char *module_of(uint64_t id)
+{
+    const struct instance *in = instance_of(id);
+    return in ? in->module : "";
 }
 
 /* ---- Boot progress: `state=up` per boot task, then `mica: ready`. */
 
 void boot_task_started(uint64_t id, const char *name)
 {
+    instance_add(id, name);
     if (boot_task_count == NS_MAX_ENTRIES)
         return;
     struct boot_task *b = &boot_tasks[boot_task_count++];
@@ -234,14 +274,20 @@ static void do_register(struct request *rq, struct response *rs)
         rs->status = MICA_EINVAL;
         return;
     }
-    rs->status = claim_entry(name, rq->badge, &e);
+    /* Policy: a task registers only its module's names (supervise.h), so a
+     * server's names stay its own across restarts and nobody squats them. */
+    if (!supervise_may_register(module_of(rq->id), name)) {
+        rs->status = MICA_ERIGHTS;
+        return;
+    }
+    rs->status = claim_entry(name, rq->id, &e);
     if (rs->status != MICA_OK)
         return;
     memcpy(e->name, name, sizeof(name));
     e->handle = rq->handle_in;
-    e->owner = rq->badge;
+    e->owner = rq->id;
     rq->handle_kept = true;
-    mark_up(rq->badge);
+    mark_up(rq->id);
 }
 
 static void do_ready(struct request *rq, struct response *rs)
@@ -250,7 +296,7 @@ static void do_ready(struct request *rq, struct response *rs)
         rs->status = MICA_EINVAL;
         return;
     }
-    mark_up(rq->badge);
+    mark_up(rq->id);
 }
 
 /* From our own watcher thread (badge 0, which no other task's handle to
@@ -266,13 +312,43 @@ static void do_restarted(struct request *rq, struct response *rs)
         rs->status = MICA_EINVAL;
         return;
     }
+    struct instance *old = instance_of(rq->msg.w[0]);
+    if (old)
+        old->id = 0; /* (do_deaths has usually done so) */
     for (unsigned i = 0; i < boot_task_count; i++) {
         struct boot_task *b = &boot_tasks[i];
         if (b->id != rq->msg.w[0])
             continue;
+        if (rq->msg.w[1])
+            instance_add(rq->msg.w[1], b->name);
         b->id = rq->msg.w[1];
         b->up = rq->msg.w[1] == 0; /* a server left down is not waited for */
         b->restarted = true;
+    }
+}
+
+/* From our own watcher thread: the kernel said a task we started died.
+ * Its names die with it, and it holds no rights any more. */
+static void do_deaths(struct request *rq, struct response *rs)
+{
+    struct mica_task_info ti;
+    if (rq->badge != 0) {
+        rs->status = MICA_ENOSYS;
+        return;
+    }
+    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
+        uint64_t id = instances[i].id;
+        if (!id || task_by_id(id, &ti))
+            continue;
+        for (unsigned k = 0; k < NS_MAX_ENTRIES; k++) {
+            if (registry[k].name[0] && registry[k].owner == id) {
+                mica_handle_close(registry[k].handle);
+                registry[k].name[0] = '\0';
+            }
+        }
+        /* A supervised server's slot is taken over by its restart
+         * (do_restarted); until then it names nobody. */
+        instances[i].id = 0;
     }
 }
 
@@ -308,6 +384,7 @@ static void do_spawn(struct request *rq, struct response *rs)
         rs->status = id;
         return;
     }
+    instance_add((uint64_t)id, name);
     rs->word = (uint64_t)id;
     rs->handle_out = task;
 }
@@ -370,25 +447,43 @@ static uint64_t boot_cap_handle(uint64_t which)
         return MICA_BOOT_CAP_CRTC;
     case NS_CAP_LOG_WRITE:
         return MICA_BOOT_CAP_LOG;
+    case NS_CAP_CONTROL:
+        return INIT_HANDLE_NS;
     }
     return 0;
 }
 
-/* NS_CAP_LOG_WRITE: the log with SEND only, to a task whose module line
- * has the word "rawlog" (supervise.c knows the lines). */
-static void give_log_write(struct request *rq, struct response *rs)
+/* The policy word (caps= of the module line) an NS_CAP_* needs. */
+static const char *cap_word(uint64_t which)
 {
-    struct mica_task_info ti;
-    if (!task_by_id(rq->badge, &ti) || !supervise_may_log_raw(ti.name)) {
-        rs->status = MICA_ERIGHTS;
-        return;
+    switch (which) {
+    case NS_CAP_RAM:
+        return "ram";
+    case NS_CAP_LOG:
+        return "log";
+    case NS_CAP_LOG_WRITE:
+        return "rawlog";
+    case NS_CAP_CONTROL:
+        return "control";
     }
-    /* GRANT too: a handle travels in a reply only with it. */
-    long h = mica_handle_copy(MICA_BOOT_CAP_LOG, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
-    if (h < 0)
-        rs->status = h;
-    else
-        rs->handle_out = (uint64_t)h;
+    return "devices";
+}
+
+/* The handle to give for NS_CAP_*: a copy with the rights it grants (and
+ * GRANT, without which a handle cannot travel in the reply). */
+static long cap_copy(uint64_t which, uint64_t cap, uint64_t id)
+{
+    switch (which) {
+    case NS_CAP_LOG_WRITE:
+        return mica_handle_copy(cap, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
+    case NS_CAP_LOG:
+        return mica_handle_copy(
+            cap, MICA_RIGHT_MANAGE | MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
+    case NS_CAP_CONTROL: /* our endpoint, badged with the id and the control bit */
+        return mica_handle_copy(cap, MICA_RIGHT_SEND | MICA_RIGHT_GRANT,
+                                id | NS_BADGE_CONTROL);
+    }
+    return mica_handle_copy(cap, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0);
 }
 
 static void do_boot_cap(struct request *rq, struct response *rs)
@@ -400,14 +495,10 @@ static void do_boot_cap(struct request *rq, struct response *rs)
         rs->status = MICA_EINVAL;
         return;
     }
-    if (rq->msg.w[0] == NS_CAP_LOG_WRITE) {
-        give_log_write(rq, rs);
-        return;
-    }
-    /* Policy: the console server drives this hardware (the screen too)
-     * and the memory server owns free RAM; nobody else gets either. */
-    const char *owner = rq->msg.w[0] == NS_CAP_RAM ? "memory" : "console";
-    if (!task_is_named(rq->badge, owner)) {
+    /* Policy: the module's caps= words (the console drives the devices
+     * and shows the log, the memory server owns free RAM, the shell may
+     * power off and ask for crashes). */
+    if (!supervise_has_cap(module_of(rq->id), cap_word(rq->msg.w[0]))) {
         rs->status = MICA_ERIGHTS;
         return;
     }
@@ -415,7 +506,7 @@ static void do_boot_cap(struct request *rq, struct response *rs)
         rs->status = MICA_ENOENT;
         return;
     }
-    long h = mica_handle_copy(cap, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0);
+    long h = cap_copy(rq->msg.w[0], cap, rq->id);
     if (h < 0) {
         rs->status = h;
         return;
@@ -432,8 +523,8 @@ static void do_system(struct request *rq, struct response *rs)
         rs->status = MICA_EINVAL;
         return;
     }
-    /* Policy: only the shell's halt and reboot commands stop the machine. */
-    if (!task_is_named(rq->badge, "shell")) {
+    /* Only through a control handle (NS_CAP_CONTROL): a capability. */
+    if (!rq->control) {
         rs->status = MICA_ERIGHTS;
         return;
     }
@@ -472,6 +563,9 @@ static void dispatch(struct request *rq, struct response *rs)
     case NS_INTERNAL_RESTARTED:
         do_restarted(rq, rs);
         return;
+    case NS_INTERNAL_DEATHS:
+        do_deaths(rq, rs);
+        return;
     }
     rs->status = MICA_ENOSYS;
 }
@@ -502,6 +596,8 @@ static void serve_one(void)
     }
     if (rq.msg.info & MICA_INFO_HANDLE)
         rq.handle_in = rq.msg.w[0];
+    rq.id = NS_BADGE_TASK(rq.badge);
+    rq.control = (rq.badge & NS_BADGE_CONTROL) != 0;
     dispatch(&rq, &rs);
     send_reply(&rs);
     if (rq.handle_in && !rq.handle_kept)

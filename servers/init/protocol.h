@@ -23,6 +23,8 @@ enum init_handle {
 /* From init's own supervision thread to its main thread (never from
  * another task: the sender's badge must be 0). */
 #define NS_INTERNAL_RESTARTED 0x1ff
+/* The same: a task init started died (its names go). */
+#define NS_INTERNAL_DEATHS 0x1fe
 
 /* Registered names at most; a name of a dead task is reused. */
 #define NS_MAX_ENTRIES 32

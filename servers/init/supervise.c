@@ -37,6 +37,7 @@
 #include "protocol.h"
 
 #define MAX_SUPERVISED  16
+#define MAX_PROGRAMS    32
 #define MAX_RESTARTS    3
 #define WINDOW_MS       60000
 #define BACKOFF_MS      100
@@ -55,12 +56,17 @@ struct supervised {
 
 static struct supervised servers[MAX_SUPERVISED];
 static unsigned server_count;
+/* Every module but init, with the words of its line that are policy. */
+#define WORDS_MAX 96
 struct program {
     char name[NS_NAME_MAX];
+    bool ondemand;
     struct mica_budget budget;
+    char names[WORDS_MAX]; /* names=a,b: names it may register besides its own */
+    char caps[WORDS_MAX];  /* caps=a,b: what init gives it (supervise.h) */
 };
-static struct program ondemand[MAX_SUPERVISED];
-static unsigned ondemand_count;
+static struct program programs[MAX_PROGRAMS];
+static unsigned program_count;
 static uint64_t death_ntf;
 static uint8_t watcher_stack[16384] __attribute__((aligned(16)));
 
@@ -107,6 +113,60 @@ bad:;
              "mica: init: module %s: bad budget= word; defaults used\n", name);
     log_line(line);
     return b;
+}
+
+/* The value of word `key=` of a command line, up to the next space, into
+ * out ("" when there is none or it does not fit). */
+static void word_value(const char *cmdline, const char *key, char *out, size_t size)
+{
+    size_t k = strlen(key);
+    out[0] = '\0';
+    for (const char *p = cmdline; (p = strstr(p, key)); p += k) {
+        if ((p != cmdline && p[-1] != ' ') || p[k] != '=')
+            continue;
+        const char *v = p + k + 1;
+        size_t n = strcspn(v, " ");
+        if (n < size) {
+            memcpy(out, v, n);
+            out[n] = '\0';
+        }
+        return;
+    }
+}
+
+/* Whether `item` is one of the comma-separated items of list. */
+static bool listed(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, item, n) == 0)
+            return true;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
+static const struct program *program_named(const char *module)
+{
+    for (unsigned i = 0; i < program_count; i++)
+        if (strcmp(programs[i].name, module) == 0)
+            return &programs[i];
+    return NULL;
+}
+
+bool supervise_may_register(const char *module, const char *name)
+{
+    const struct program *p = program_named(module);
+    return p && (strcmp(name, p->name) == 0 || listed(p->names, name));
+}
+
+bool supervise_has_cap(const char *module, const char *cap)
+{
+    const struct program *p = program_named(module);
+    return p && listed(p->caps, cap);
 }
 
 static bool alive(uint64_t id)
@@ -186,6 +246,14 @@ static void restart(struct supervised *s)
     tell_main(old, s->id);
 }
 
+/* The kernel signalled a death: the main thread drops what the dead
+ * held (its names), then supervised servers are restarted. */
+static void tell_main_deaths(void)
+{
+    struct mica_msg m = {MICA_INFO(NS_INTERNAL_DEATHS, 0), {0}}, reply;
+    (void)mica_call(INIT_HANDLE_NS, &m, &reply, MICA_WAIT_FOREVER);
+}
+
 static void watcher(uint64_t arg, void *ipc_buffer)
 {
     (void)arg;
@@ -194,6 +262,7 @@ static void watcher(uint64_t arg, void *ipc_buffer)
         uint64_t bits;
         if (mica_notify_wait(death_ntf, &bits, MICA_WAIT_FOREVER) != MICA_OK)
             continue;
+        tell_main_deaths();
         for (unsigned i = 0; i < server_count; i++)
             if (servers[i].id && !alive(servers[i].id))
                 restart(&servers[i]);
@@ -215,14 +284,16 @@ void supervise_start(void)
         if (strcmp(mi.name, "init") == 0)
             continue;
         struct mica_budget budget = budget_of(mi.name, mi.cmdline);
-        if (has_word(mi.cmdline, "ondemand")) {
-            if (ondemand_count < MAX_SUPERVISED) {
-                struct program *p = &ondemand[ondemand_count++];
-                strlcpy(p->name, mi.name, NS_NAME_MAX);
-                p->budget = budget;
-            }
-            continue;
+        if (program_count < MAX_PROGRAMS) {
+            struct program *p = &programs[program_count++];
+            strlcpy(p->name, mi.name, NS_NAME_MAX);
+            p->ondemand = has_word(mi.cmdline, "ondemand");
+            p->budget = budget;
+            word_value(mi.cmdline, "names", p->names, sizeof(p->names));
+            word_value(mi.cmdline, "caps", p->caps, sizeof(p->caps));
         }
+        if (has_word(mi.cmdline, "ondemand"))
+            continue;
         uint64_t task;
         long id = start(mi.name, &budget, true, &task);
         if (id <= 0 || server_count == MAX_SUPERVISED) {
@@ -241,23 +312,16 @@ void supervise_start(void)
         log_line("mica: init: no supervision thread; servers will not be restarted\n");
 }
 
-bool supervise_may_log_raw(const char *name)
-{
-    struct mica_module_info mi;
-    for (uint32_t i = 0; mica_module_info(INIT_HANDLE_SYSTEM, i, &mi) == MICA_OK; i++) {
-        mi.name[sizeof(mi.name) - 1] = '\0';
-        mi.cmdline[sizeof(mi.cmdline) - 1] = '\0';
-        if (strcmp(mi.name, name) == 0)
-            return has_word(mi.cmdline, "rawlog");
-    }
-    return false;
-}
-
 long supervise_spawn_ondemand(const char *name, uint64_t payer, uint64_t *task)
 {
-    for (unsigned i = 0; i < ondemand_count; i++)
-        if (strcmp(ondemand[i].name, name) == 0)
-            return mica_task_start_for(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY,
-                                       &ondemand[i].budget, payer, task);
-    return MICA_ERIGHTS;
+    const struct program *p = program_named(name);
+    if (!p || !p->ondemand)
+        return MICA_ERIGHTS;
+    long id = mica_task_start_for(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY, &p->budget,
+                                  payer, task);
+    /* Watched too, so that its names die with it (supervise_deaths). */
+    if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf, DEATH_BIT,
+                                  false) != MICA_OK)
+        log_line("mica: init: cannot watch an on-demand task\n");
+    return id;
 }

@@ -16,9 +16,16 @@ void boot_task_started(uint64_t id, const char *name);
  * watcher thread that restarts them when they die. */
 void supervise_start(void);
 
-/* Whether the module a task named `name` runs has the word "rawlog" on
- * its line: its DEBUG_WRITE lines go in as they are (NS_CAP_LOG_WRITE). */
-bool supervise_may_log_raw(const char *name);
+/* Policy from the modules' lines, asked with the module a task runs (as
+ * init started it, never a name the task gives):
+ *   supervise_may_register  the module's own name, or one of names=a,b
+ *   supervise_has_cap       one of caps=a,b: "ram" (NS_CAP_RAM), "devices"
+ *                           (COM1, its IRQ, PS/2, its IRQ, the screen, the
+ *                           CRTC), "log" (the kernel log to show it),
+ *                           "rawlog" (the log to write lines as they are),
+ *                           "control" (power off, crash requests) */
+bool supervise_may_register(const char *module, const char *name);
+bool supervise_has_cap(const char *module, const char *cap);
 
 /* Starts an on-demand module (its module2 line says "ondemand") paid for
  * by `payer` (a task handle with MANAGE: the requester's); returns the new

@@ -24,6 +24,9 @@
 #include "clients.h"
 #include "frames.h"
 
+/* Our heap is the static arena, never the memory server (malloc.c). */
+const bool mica_heap_arena_only = true;
+
 /* Private addresses in our own space, well clear of the image at 0x400000
  * and of the stack and IPC buffer at the top: our tables, and the page
  * where a frame is mapped for a moment to be zeroed. */
@@ -384,6 +387,12 @@ static void do_fault(struct request *rq, struct response *rs)
 static void dispatch(struct request *rq, struct response *rs)
 {
     uint32_t label = MICA_INFO_LABEL(rq->msg.info);
+    /* Before the checks of a client's request: a crash request comes with
+     * the control bit in its badge (and is no client's). */
+    if (label == MICA_LABEL_CRASH) {
+        rs->status = mica_obey_crash(rq->badge);
+        return;
+    }
     if ((rq->msg.info & ~INFO_KNOWN_BITS) || MICA_INFO_LEN(rq->msg.info) ||
         rq->badge == 0 || rq->badge > UINT32_MAX ||
         (rq->handle_in && label != MEM_HELLO)) {
@@ -411,9 +420,6 @@ static void dispatch(struct request *rq, struct response *rs)
         return;
     case MEM_TASK_USE:
         do_task_use(rq, rs);
-        return;
-    case MICA_LABEL_CRASH:
-        rs->status = mica_obey_crash(rq->badge);
         return;
     }
     rs->status = MICA_ENOSYS;

@@ -54,7 +54,9 @@ void cmd_crash(const char *args)
         return;
     }
     uint64_t h;
-    long st = ns_lookup(name, &h);
+    /* Through the control handle: the server's handle then carries the
+     * control bit, which is what lets it obey (mica_obey_crash). */
+    long st = shell_control ? ns_lookup_via(shell_control, name, &h) : MICA_ERIGHTS;
     if (st != MICA_OK) {
         printf("crash: no server named %s (%s)\n", name, mica_status_name(st));
         return;

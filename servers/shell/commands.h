@@ -5,6 +5,11 @@
 #ifndef MICA_SHELL_COMMANDS_H
 #define MICA_SHELL_COMMANDS_H
 
+#include <stdint.h>
+
+/* init's endpoint with the control bit (main.c), 0 if init gave none. */
+extern uint64_t shell_control;
+
 void cmd_crash(const char *args);
 void cmd_fuzz(const char *args);
 void cmd_bench(const char *args);

@@ -144,9 +144,13 @@ static void cmd_echo(const char *args)
     puts(args);
 }
 
+/* init's endpoint with the control bit (NS_CAP_CONTROL): power off and
+ * crash requests go through it; 0 when init gave none. */
+uint64_t shell_control; /* commands.h */
+
 static void power(const char *what, uint32_t op)
 {
-    long st = ns_system(op);
+    long st = shell_control ? ns_system_via(shell_control, op) : MICA_ERIGHTS;
     printf("shell: %s failed: %s\n", what, mica_status_name(st));
 }
 
@@ -220,6 +224,8 @@ int main(void)
     char line[SHELL_LINE_MAX + 1];
 
     wait_for_console();
+    if (ns_boot_cap(NS_CAP_CONTROL, &shell_control) != MICA_OK)
+        shell_control = 0;
     ns_ready();
     for (;;) {
         printf("%s", SHELL_PROMPT);

@@ -16,9 +16,9 @@ foreach(suite IN LISTS GUEST_SUITES)
     list(APPEND guest_sources ${guest_dir}/testsuite/test_${suite}.c)
 endforeach()
 
-mica_add_server(testsuite ONDEMAND FPU RAWLOG BUDGET 768,4,24,96 SOURCES ${guest_sources})
+mica_add_server(testsuite ONDEMAND FPU CAPS rawlog BUDGET 768,4,24,96 SOURCES ${guest_sources})
 target_include_directories(testsuite PRIVATE ${guest_dir})
-mica_add_server(crasher ONDEMAND RAWLOG SOURCES ${guest_dir}/crasher/main.c
+mica_add_server(crasher ONDEMAND CAPS rawlog SOURCES ${guest_dir}/crasher/main.c
     ${guest_dir}/crasher/edge.S)
 # Its own linker script: the edge code is the last page of the user half.
 set_target_properties(crasher PROPERTIES

@@ -6,19 +6,26 @@
  * Requests are calls; the reply's label is the status (MICA_REPLY_STATUS).
  *   NS_REGISTER  payload = name with its NUL (2..NS_NAME_MAX bytes), handle
  *                attached (MICA_INFO_HANDLE, w[0]) = an endpoint to send to.
- *                A name of a live task cannot be taken again (MICA_EBUSY).
+ *                Only the names of the caller's module may be registered:
+ *                its own, and those of its line's names=a,b (MICA_ERIGHTS
+ *                otherwise), so a server's names stay its own while it
+ *                restarts. A name of a live task cannot be taken again
+ *                (MICA_EBUSY); a task's names die with it.
  *   NS_LOOKUP    payload = name with its NUL. Reply: a send handle to the
  *                registered endpoint attached (badged with the caller's
  *                task id), or MICA_ENOENT.
  *   NS_BOOT_CAP  w[0] = NS_CAP_*. Reply: that boot capability attached.
- *                NS_CAP_RAM goes only to the task named "memory", the
- *                others only to the task named "console" (MICA_ERIGHTS).
+ *                Only to a task whose module line has the matching
+ *                caps= word (MICA_ERIGHTS otherwise; see NS_CAP_*);
  *                MICA_ENOENT when the machine lacks it (no screen).
- *   NS_SYSTEM    w[0] = MICA_SYSTEM_POWEROFF or MICA_SYSTEM_RESET. Only the
- *                task named "shell" may ask (MICA_ERIGHTS); no reply when it
- *                works.
- *   NS_SPAWN     payload = a module name with its NUL: start that module if
- *                its module2 line says "ondemand" (MICA_ERIGHTS otherwise).
+ *   NS_SYSTEM    w[0] = MICA_SYSTEM_POWEROFF or MICA_SYSTEM_RESET. Only
+ *                through a control handle (NS_CAP_CONTROL; MICA_ERIGHTS
+ *                otherwise); no reply when it works.
+ *   NS_SPAWN     payload = a module name with its NUL, and attached the
+ *                caller's own task handle (MICA_HANDLE_SELF), which pays:
+ *                the program's kernel budget comes out of the caller's.
+ *                Starts that module if its module2 line says "ondemand"
+ *                (MICA_ERIGHTS otherwise).
  *                Reply w[1] = the new task's id, and attached (w[0]) a
  *                handle to that task with MICA_RIGHT_KILL: the asker may
  *                end the program (SYS_TASK_KILL).
@@ -65,13 +72,26 @@ enum ns_boot_cap {
     /* The log with SEND only: DEBUG_WRITE as it is, for a task whose
      * module line has the word "rawlog" (else MICA_ERIGHTS). */
     NS_CAP_LOG_WRITE = 9,
+    /* init's endpoint badged with the control bit: power off (NS_SYSTEM)
+     * and lookups whose handles carry the bit, which servers require of
+     * a MICA_LABEL_CRASH request. For modules with caps=control. */
+    NS_CAP_CONTROL = 10,
 };
+
+/* Badges init gives: the caller's task id, and NS_BADGE_CONTROL on the
+ * handles that came through a control handle (only init can mint them:
+ * a badge is set once, on an unbadged handle). */
+#define NS_BADGE_CONTROL (1ull << 62)
+#define NS_BADGE_TASK(b) ((b)&0xffffffffull)
 
 /* Client calls: MICA_OK or a negative MICA_E*. */
 long ns_register(const char *name, uint64_t ep_handle);
 long ns_lookup(const char *name, uint64_t *handle_out);
 long ns_boot_cap(uint32_t which, uint64_t *handle_out);
 long ns_system(uint32_t op);
+/* The same two through another handle to init: a control handle. */
+long ns_lookup_via(uint64_t ns, const char *name, uint64_t *handle_out);
+long ns_system_via(uint64_t ns, uint32_t op);
 long ns_ready(void);
 /* Starts an on-demand module; its task id in *id (may be NULL). */
 long ns_spawn(const char *name, uint64_t *id);

@@ -128,10 +128,16 @@ long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits,
                      bool restart);
 long mica_module_info(uint64_t sys, uint32_t index, struct mica_module_info *out);
 
-/* For servers: a MICA_LABEL_CRASH request from the task named "shell" (its
- * badge) makes this task fault on purpose; from anyone else it returns
+/* For servers: a MICA_LABEL_CRASH request whose badge carries
+ * NS_BADGE_CONTROL (it came through a handle init gave a control-handle
+ * holder: the shell) makes this task fault on purpose; any other returns
  * MICA_ERIGHTS. */
 long mica_obey_crash(uint64_t badge);
+
+/* Defined as true by a program whose malloc must never ask the memory
+ * server for its heap (init, memory, console: malloc.c says why); the
+ * library's own definition, false, is weak. */
+extern const bool mica_heap_arena_only;
 
 /* A new thread in this task: it runs entry(arg, its IPC buffer) on the
  * 16-byte aligned stack_top; returning from entry is not allowed (end the

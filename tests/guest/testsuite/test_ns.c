@@ -36,13 +36,18 @@ KTEST(ns, malformed_names_refused)
     KT_STATUS(ns_lookup("0123456789012345678901234567890123", &h), MICA_EINVAL);
 }
 
-KTEST(ns, name_of_live_task_taken)
+/* A task registers only its own module's names (the memory server's,
+ * or a name no module has, are not ours). */
+KTEST(ns, names_of_other_modules_refused)
 {
-    uint64_t ep = kt_endpoint(), copy;
-    KT_HANDLE(copy, mica_handle_copy(ep, MICA_RIGHTS_ALL, 0));
-    long st = ns_register("memory", copy);
-    mica_handle_close(copy);
-    KT_STATUS(st, MICA_EBUSY);
+    const char *const names[] = {"memory", "shell", "nobody-has-this"};
+    for (unsigned i = 0; i < 3; i++) {
+        uint64_t copy;
+        KT_HANDLE(copy, mica_handle_copy(kt_endpoint(), MICA_RIGHTS_ALL, 0));
+        long st = ns_register(names[i], copy);
+        mica_handle_close(copy);
+        KT_STATUS(st, MICA_ERIGHTS);
+    }
 }
 
 KTEST(ns, unknown_label)
