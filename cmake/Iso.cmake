@@ -12,8 +12,8 @@
 get_property(MICA_SERVER_LIST GLOBAL PROPERTY MICA_SERVERS)
 
 function(mica_add_iso name)
-    cmake_parse_arguments(ARG "FRAMEBUFFER" "KERNEL;CMDLINE;EXTRA_DIR;EXTRA_CFG;EXTRA_DEPENDS"
-        "" ${ARGN})
+    cmake_parse_arguments(ARG "FRAMEBUFFER" "KERNEL;CMDLINE;EXTRA_DIR;EXTRA_CFG"
+        "EXTRA_DEPENDS" ${ARGN})
     if(name STREQUAL "mica")
         set(stage ${CMAKE_BINARY_DIR}/iso)
     else()
@@ -50,7 +50,7 @@ function(mica_add_iso name)
             "-DFRAMEBUFFER=${ARG_FRAMEBUFFER}" -P ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake
         COMMAND ${MICA_GRUB_MKRESCUE} -o ${iso} ${stage} 2> ${CMAKE_BINARY_DIR}/${name}.iso.log
         DEPENDS ${ARG_KERNEL} ${server_files} ${PROJECT_SOURCE_DIR}/boot/grub.cfg
-            ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake ${ARG_EXTRA_DEPENDS}
+            ${PROJECT_SOURCE_DIR}/cmake/GrubCfg.cmake ${ARG_EXTRA_CFG} ${ARG_EXTRA_DEPENDS}
         COMMENT "Building ${name}.iso (BIOS + UEFI)"
         VERBATIM)
     add_custom_target(iso-${name} ALL DEPENDS ${iso})

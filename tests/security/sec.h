@@ -65,6 +65,25 @@ enum sec_cmd {
     CMD_SPAWN_LOOP,   /* ns_spawn(SEC_PEER) until refused, at most w1; result (st, n) */
     CMD_LOG_FORGE,    /* ask init for NS_CAP_LOG_WRITE, then mica_debug_write
                          forged kernel lines; result (ask's st, writes' st) */
+    CMD_REGISTER,     /* ns_register(sec_names[w1], a new endpoint); result st */
+    CMD_NAME_POLL,    /* ns_register(sec_names[w1]) for w2 ms, as fast as it
+                         can; result (OK, times it worked, times tried) */
+    CMD_BOOT_CAP,     /* ns_boot_cap(w1); result st (a handle got is closed) */
+    CMD_CRASH,        /* MICA_LABEL_CRASH to the server sec_names[w1], through
+                         a plain lookup; result (call st, reply status) */
+};
+
+/* The names CMD_REGISTER, CMD_NAME_POLL and CMD_CRASH take by index. */
+#define SEC_NAMES                                                                        \
+    {                                                                                    \
+        "secpeer", "console", "memory", "hello", "shell", "init", "fuzzer"               \
+    }
+enum {
+    SEC_NAME_OWN,
+    SEC_NAME_CONSOLE,
+    SEC_NAME_MEMORY,
+    SEC_NAME_HELLO,
+    SEC_NAME_COUNT = 7
 };
 
 /* CMD_EDGE: where the peer's last user page takes it (peer/edge.S). In

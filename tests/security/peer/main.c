@@ -549,6 +549,54 @@ static void dispatch(const struct mica_msg *m)
     case CMD_MEM_WORKS:
         do_mem_works();
         return;
+    case CMD_REGISTER:
+    case CMD_NAME_POLL: {
+        static const char *const names[] = SEC_NAMES;
+        if (w[1] >= SEC_NAME_COUNT) {
+            report(0, MICA_EINVAL, 0, 0);
+            return;
+        }
+        long e = mica_endpoint_create();
+        if (e <= 0) {
+            report(0, e, 0, 0);
+            return;
+        }
+        if (MICA_INFO_LABEL(m->info) == CMD_REGISTER) {
+            report(0, ns_register(names[w[1]], (uint64_t)e), 0, 0);
+            return; /* the endpoint stays, as a server's would */
+        }
+        uint64_t ok = 0, tries = 0, until = mica_clock_ms() + w[2];
+        while (mica_clock_ms() < until) {
+            tries++;
+            if (ns_register(names[w[1]], (uint64_t)e) == MICA_OK)
+                ok++;
+        }
+        mica_handle_close((uint64_t)e);
+        report(0, MICA_OK, ok, tries);
+        return;
+    }
+    case CMD_BOOT_CAP: {
+        uint64_t h = 0;
+        long st = ns_boot_cap((uint32_t)w[1], &h);
+        if (st == MICA_OK)
+            mica_handle_close(h);
+        report(0, st, 0, 0);
+        return;
+    }
+    case CMD_CRASH: {
+        static const char *const names[] = SEC_NAMES;
+        uint64_t h;
+        long st = w[1] < SEC_NAME_COUNT ? ns_lookup(names[w[1]], &h) : MICA_EINVAL;
+        if (st != MICA_OK) {
+            report(0, st, 0, 0);
+            return;
+        }
+        struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, rep = {0};
+        st = mica_call(h, &req, &rep, 2000);
+        mica_handle_close(h);
+        report(0, st, (uint64_t)MICA_REPLY_STATUS(rep.info), 0);
+        return;
+    }
     case CMD_LOG_FORGE: {
         uint64_t h = 0;
         long ask = ns_boot_cap(NS_CAP_LOG_WRITE, &h);
