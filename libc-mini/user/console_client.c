@@ -9,6 +9,10 @@
  * again. MICA_ELOST means the console died after taking the call: a read is
  * asked again (the line is lost either way), a write is not (it may have
  * been printed already: writes are at most once).
+ *
+ * Reading goes to the input endpoint, whose handle console_input_open()
+ * gets through a control handle; after a console restart it is asked for
+ * again the same way.
  */
 #include <mica/console.h>
 #include <mica/ns.h>
@@ -17,6 +21,8 @@
 #include <string.h>
 
 static uint64_t console_ep; /* 0 until console_open() succeeds */
+static uint64_t input_ep;   /* 0 until console_input_open() succeeds */
+static uint64_t input_control;
 
 #define RECONNECT_MS    5000 /* how long to wait for a restarted console */
 #define RECONNECT_PAUSE 20
@@ -98,16 +104,52 @@ long console_write(const char *s, size_t n)
     return (long)done;
 }
 
+long console_input_open(uint64_t control)
+{
+    uint64_t con, h;
+    long st = ns_lookup_via(control, "console", &con);
+    if (st != MICA_OK)
+        return st;
+    struct mica_msg req = {MICA_INFO(CON_INPUT, 0), {0}}, reply;
+    st = mica_call(con, &req, &reply, MICA_WAIT_FOREVER);
+    mica_handle_close(con);
+    if (st == MICA_OK)
+        st = MICA_REPLY_STATUS(reply.info);
+    if (st != MICA_OK)
+        return st;
+    if (!(reply.info & MICA_INFO_HANDLE) || !reply.w[0])
+        return MICA_ENOMEM; /* our table was full: the handle was dropped */
+    h = reply.w[0];
+    if (input_ep)
+        mica_handle_close(input_ep);
+    input_ep = h;
+    input_control = control;
+    return MICA_OK;
+}
+
+/* A read whose console died: the restarted console's input endpoint. */
+static long input_reconnect(void)
+{
+    uint64_t start = mica_clock_ms();
+    long st;
+    while ((st = console_input_open(input_control)) != MICA_OK &&
+           mica_clock_ms() - start < RECONNECT_MS)
+        mica_sleep_ms(RECONNECT_PAUSE);
+    return st;
+}
+
 long console_read(char *buf, size_t max)
 {
-    if (!console_ep)
+    if (!input_ep)
         return MICA_EBADH;
     if (max < 2)
         return MICA_EINVAL;
     size_t want = max - 1 < CON_LINE_MAX ? max - 1 : CON_LINE_MAX;
     struct mica_msg req = {MICA_INFO(CON_READ, 0), {want}};
     struct mica_msg reply;
-    long st = console_call(&req, NULL, 0, true, &reply);
+    long st = mica_call(input_ep, &req, &reply, MICA_WAIT_FOREVER);
+    if ((st == MICA_EDEAD || st == MICA_ELOST) && input_reconnect() == MICA_OK)
+        st = mica_call(input_ep, &req, &reply, MICA_WAIT_FOREVER);
     if (st < 0)
         return st;
     st = MICA_REPLY_STATUS(reply.info);

@@ -5,8 +5,12 @@
  * (display.c) and the keyboard (ps2.c), each optional; its interrupts
  * arrive as bits of one notification. It then takes the kernel log over
  * (kernel_log.c, a thread of its own), registers "console", and serves
- * CON_WRITE and CON_READ (mica/console.h) in a receive -> check -> do_* ->
- * reply loop. All output goes through output.c; input waits on the
+ * CON_WRITE (mica/console.h) in a receive -> check -> do_* -> reply loop.
+ * The keyboard is a capability: CON_READ is served by a thread of its own
+ * on a second endpoint, whose handle goes only to a client that asks
+ * through a control handle (CON_INPUT: the shell), so any client may
+ * write while the reader waits for a line, and nobody else reads what the
+ * user types. All output goes through output.c; input waits on the
  * notification and takes bytes from whichever devices exist, editing one
  * line from both as it comes.
  *
@@ -38,7 +42,8 @@ const bool mica_heap_arena_only = true;
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32))
 
 static uint64_t irq_ntf;
-static bool last_was_cr; /* to take a serial "\r\n" as one end of line */
+static uint64_t input_ep; /* CON_READ is served here (input_thread) */
+static bool last_was_cr;  /* to take a serial "\r\n" as one end of line */
 
 /* Client output, with the kernel log lines that arrived before it (when
  * the devices are at a line start) and after it. */
@@ -158,7 +163,9 @@ static struct mica_msg do_write(const struct request *rq)
     return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, 0), {len}};
 }
 
-static struct mica_msg do_read(const struct request *rq)
+/* On the input endpoint only; the line goes into the reading thread's
+ * own IPC buffer. */
+static struct mica_msg do_read(const struct request *rq, void *ipc_buffer)
 {
     uint64_t want = rq->msg.w[0];
     if (want == 0 || want > CON_LINE_MAX || MICA_INFO_LEN(rq->msg.info) ||
@@ -166,8 +173,25 @@ static struct mica_msg do_read(const struct request *rq)
         return (struct mica_msg){MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
     struct line l = {.len = 0, .max = want, .done = false};
     read_line(&l);
-    memcpy(mica_ipc_buffer(), l.buf, l.len);
+    memcpy(ipc_buffer, l.buf, l.len);
     return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, l.len), {0}};
+}
+
+/* CON_INPUT: a send handle to the input endpoint, badged with the asker's
+ * task id, for a request that came through a control handle. */
+static struct mica_msg do_input(const struct request *rq)
+{
+    if (MICA_INFO_LEN(rq->msg.info) || !words_zero_from(&rq->msg, 0))
+        return (struct mica_msg){MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
+    if (!(rq->badge & NS_BADGE_CONTROL) || !input_ep)
+        return (struct mica_msg){MICA_REPLY_INFO(MICA_ERIGHTS, 0), {0}};
+    long h = mica_handle_copy(input_ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT,
+                              NS_BADGE_TASK(rq->badge));
+    if (h < 0)
+        return (struct mica_msg){MICA_REPLY_INFO(h, 0), {0}};
+    /* serve() closes our copy once the reply has taken it along. */
+    return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, 0) | MICA_INFO_HANDLE,
+                             {(uint64_t)h}};
 }
 
 static struct mica_msg dispatch(const struct request *rq)
@@ -177,8 +201,10 @@ static struct mica_msg dispatch(const struct request *rq)
     switch (MICA_INFO_LABEL(rq->msg.info)) {
     case CON_WRITE:
         return do_write(rq);
-    case CON_READ:
-        return do_read(rq);
+    case CON_READ: /* the keyboard is the input capability's (CON_INPUT) */
+        return (struct mica_msg){MICA_REPLY_INFO(MICA_ERIGHTS, 0), {0}};
+    case CON_INPUT:
+        return do_input(rq);
     case MICA_LABEL_CRASH:
         return (struct mica_msg){MICA_REPLY_INFO(mica_obey_crash(rq->badge), 0), {0}};
     }
@@ -199,7 +225,49 @@ _Noreturn static void serve(uint64_t ep)
             mica_handle_close(rq.msg.w[0]);
         struct mica_msg reply = dispatch(&rq);
         mica_reply(&reply);
+        if (reply.info & MICA_INFO_HANDLE)
+            mica_handle_close(reply.w[0]);
     }
+}
+
+/* The input endpoint's server: one line per CON_READ, one reader at a
+ * time; everything else is refused. */
+static uint8_t input_stack[16384] __attribute__((aligned(16)));
+
+static void input_thread(uint64_t ep, void *ipc_buffer)
+{
+    for (;;) {
+        struct request rq;
+        if (mica_recv(ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER) != MICA_OK) {
+            mica_yield();
+            continue;
+        }
+        if (rq.msg.info & MICA_INFO_HANDLE)
+            mica_handle_close(rq.msg.w[0]);
+        struct mica_msg reply = {MICA_REPLY_INFO(MICA_ENOSYS, 0), {0}};
+        if (rq.msg.info & ~INFO_KNOWN_BITS)
+            reply.info = MICA_REPLY_INFO(MICA_EINVAL, 0);
+        else if (MICA_INFO_LABEL(rq.msg.info) == CON_READ)
+            reply = do_read(&rq, ipc_buffer);
+        mica_reply(&reply);
+    }
+}
+
+static long start_input(const char **step)
+{
+    *step = "input endpoint";
+    long ep = mica_endpoint_create();
+    if (ep < 0)
+        return ep;
+    *step = "input thread";
+    long t =
+        mica_thread_create(input_thread, input_stack + sizeof(input_stack), (uint64_t)ep);
+    if (t < 0) {
+        mica_handle_close((uint64_t)ep);
+        return t;
+    }
+    input_ep = (uint64_t)ep;
+    return MICA_OK;
 }
 
 /* ---- Start. */
@@ -288,6 +356,8 @@ int main(void)
     const char *step = "";
     uint64_t ep;
     long st = setup_devices(&step);
+    if (st == MICA_OK)
+        st = start_input(&step);
     if (st == MICA_OK)
         st = publish(&ep, &step);
     if (st != MICA_OK)

@@ -226,6 +226,10 @@ int main(void)
     wait_for_console();
     if (ns_boot_cap(NS_CAP_CONTROL, &shell_control) != MICA_OK)
         shell_control = 0;
+    /* The keyboard is ours: the console's input capability. */
+    long in = shell_control ? console_input_open(shell_control) : MICA_ERIGHTS;
+    if (in != MICA_OK)
+        printf("shell: no keyboard: %s\n", mica_status_name(in));
     ns_ready();
     for (;;) {
         printf("%s", SHELL_PROMPT);

@@ -7,14 +7,21 @@
  * PS/2 keyboard (i8042, IRQ 1, US layout). Output goes to COM1, with "\n"
  * sent as "\r\n", and to the screen, together with the kernel log; input
  * is read a line at a time from COM1 and the keyboard together, echoed to
- * both, with backspace editing. The server handles one request at a time,
- * so a write waits while another client's read is waiting for a line.
+ * both, with backspace editing. Reading is a capability: CON_READ goes to
+ * the input endpoint, whose handle CON_INPUT gives only through a control
+ * handle (NS_BADGE_CONTROL: the shell's); a thread of its own serves it,
+ * so writes are served while a read waits for a line.
  *
  * Requests are calls; the reply's label is the status (MICA_REPLY_STATUS).
  *   CON_WRITE  payload = the bytes (0..MICA_IPC_PAYLOAD_MAX). Reply w[0] =
  *              bytes written.
- *   CON_READ   w[0] = most bytes wanted (1..CON_LINE_MAX). Reply payload =
- *              the line without its end-of-line and without a NUL.
+ *   CON_INPUT  no fields, through a handle with NS_BADGE_CONTROL. Reply: a
+ *              send handle to the input endpoint attached; MICA_ERIGHTS
+ *              without the control bit.
+ *   CON_READ   on the input endpoint: w[0] = most bytes wanted
+ *              (1..CON_LINE_MAX). Reply payload = the line without its
+ *              end-of-line and without a NUL. On the console's own
+ *              endpoint: MICA_ERIGHTS.
  */
 #ifndef MICA_LIBC_CONSOLE_H
 #define MICA_LIBC_CONSOLE_H
@@ -25,6 +32,7 @@
 enum con_label {
     CON_WRITE = 0x200,
     CON_READ = 0x201,
+    CON_INPUT = 0x202,
 };
 
 #define CON_LINE_MAX 256
@@ -37,8 +45,13 @@ int console_is_open(void);
 
 /* Returns bytes written or a negative MICA_E*. */
 long console_write(const char *s, size_t n);
+/* Takes the input capability through control (a handle to init with the
+ * control bit, NS_CAP_CONTROL): looks the console up through it and asks
+ * CON_INPUT. MICA_OK, then console_read works. */
+long console_input_open(uint64_t control);
 /* Reads one line into buf (at most max-1 bytes, NUL-terminated, without the
- * end-of-line); returns its length or a negative MICA_E*. */
+ * end-of-line); returns its length or a negative MICA_E* (MICA_EBADH
+ * before console_input_open). */
 long console_read(char *buf, size_t max);
 
 #endif

@@ -597,6 +597,22 @@ static void dispatch(const struct mica_msg *m)
         report(0, st, (uint64_t)MICA_REPLY_STATUS(rep.info), 0);
         return;
     }
+    case CMD_CALL_NAMED: {
+        static const char *const names[] = SEC_NAMES;
+        uint64_t h;
+        long st = w[1] < SEC_NAME_COUNT ? ns_lookup(names[w[1]], &h) : MICA_EINVAL;
+        if (st != MICA_OK) {
+            report(0, st, 0, 0);
+            return;
+        }
+        struct mica_msg req = {MICA_INFO((uint32_t)w[2], 0), {w[3]}}, rep = {0};
+        st = mica_call(h, &req, &rep, 1000);
+        mica_handle_close(h);
+        if (st == MICA_OK && (rep.info & MICA_INFO_HANDLE) && rep.w[0])
+            mica_handle_close(rep.w[0]);
+        report(0, st, (uint64_t)MICA_REPLY_STATUS(rep.info), 0);
+        return;
+    }
     case CMD_LOG_FORGE: {
         uint64_t h = 0;
         long ask = ns_boot_cap(NS_CAP_LOG_WRITE, &h);
