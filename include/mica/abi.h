@@ -134,14 +134,31 @@ enum mica_object_type {
  * real fault inside the server, to exercise supervision). */
 #define MICA_LABEL_CRASH 0xfffffff1u
 
-/* Page faults reach a task's pager as a call with this label:
- * w0 = fault address, w1 = error code (SDM: P/W/U/I bits), w2 = rip (0
- * when the kernel's copy of a syscall argument faulted).
- * The pager replies with label 0 when it has mapped the page (the task
- * retries the access), anything else to have the task killed. After 8
- * such replies in a row for the same address and rip the kernel asks no
- * more and kills the task (a syscall's user copy fails with EFAULT). */
+/* The pager protocol. Page faults reach a task's pager as a call with
+ * label MICA_LABEL_PAGE_FAULT: w0 = fault address, w1 = what the access
+ * was (MICA_FAULT_* bits), w2 = rip (0 when the kernel's copy of a
+ * syscall argument faulted). The pager replies with label
+ * MICA_FAULT_RESOLVED when it has mapped the page (the task retries the
+ * access), MICA_FAULT_KILL (or anything else) to have the task killed.
+ * After 8 "resolved" replies in a row for the same address and rip the
+ * kernel asks no more and kills the task (a syscall's user copy fails
+ * with EFAULT). */
 #define MICA_LABEL_PAGE_FAULT 0xfffffff0u
+#define MICA_FAULT_PRESENT    (1u << 0) /* the page was mapped: a rights violation */
+#define MICA_FAULT_WRITE      (1u << 1) /* a write (else a read) */
+#define MICA_FAULT_USER       (1u << 2) /* from user mode (always set for a task) */
+#define MICA_FAULT_EXEC       (1u << 4) /* an instruction fetch */
+#define MICA_FAULT_RESOLVED   0u
+#define MICA_FAULT_KILL       1u
+
+/* Label ranges of the servers' protocols (mica/<server>.h): a message sent
+ * to the wrong server has a label that server refuses, never misreads. */
+#define MICA_LABELS_NS        0x100u /* init's name service: mica/ns.h */
+#define MICA_LABELS_CONSOLE   0x200u /* mica/console.h */
+#define MICA_LABELS_MEMORY    0x300u /* mica/memory.h */
+#define MICA_LABELS_FUZZ      0x400u /* mica/fuzz.h */
+#define MICA_LABELS_BENCHPEER 0x500u /* servers/benchpeer/protocol.h */
+#define MICA_LABELS_HELLO     0x600u /* mica/hello.h */
 
 /* SYS_RAM_INFO result. For the screen object, the geometry GRUB set up
  * (Multiboot2 spec §3.6.12): kind 1 = RGB framebuffer, 2 = EGA text (the
@@ -204,6 +221,10 @@ struct mica_msg {
     uint64_t info;
     uint64_t w[4];
 };
+
+/* The size of a page: of every mapping (SYS_MAP, SYS_UNMAP, the memory
+ * server's requests) and of the IPC buffer. */
+#define MICA_PAGE_SIZE 4096ull
 
 /* Every thread has a one-page IPC buffer here; payloads are copied from the
  * sender's buffer into the receiver's. */

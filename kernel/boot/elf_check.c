@@ -30,7 +30,7 @@
 #define EM_X86_64   62
 #define PT_LOAD     1
 #define MAX_PHDRS   64
-#define PAGE        4096ull
+#define PAGE        MICA_PAGE_SIZE
 
 static uint16_t rd16(const uint8_t *p)
 {

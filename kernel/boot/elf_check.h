@@ -7,11 +7,13 @@
  * before checking it. On failure it returns -1 and a short reason suitable for
  * `mica: module name=<n> result=rejected reason="<why>"`.
  *
- * Pure code: no kernel headers, so host unit tests and fuzzers build it too.
+ * Pure code: no kernel headers (only the ABI's), so host unit tests and
+ * fuzzers build it too.
  */
 #ifndef MICA_BOOT_ELF_CHECK_H
 #define MICA_BOOT_ELF_CHECK_H
 
+#include <mica/abi.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -4,17 +4,19 @@
  * kernel has none of them, so a kernel call to malloc fails at link time).
  *
  * There is no errno: the kernel is multi-CPU and has no thread-local
- * storage. Instead the strto* functions store MICA_ERANGE in mica_errno on
- * overflow and MICA_EINVAL on an unsupported base; they never clear it. It is
- * a plain global, so only single-threaded callers should rely on it.
+ * storage. Instead the strto* functions store LIBC_ERANGE in mica_errno on
+ * overflow and LIBC_EINVAL on an unsupported base; they never clear it. It is
+ * a plain global, so only single-threaded callers should rely on it. (These
+ * are C library error numbers, not the ABI's MICA_E* statuses: names of
+ * their own, so that neither depends on which header came first.)
  */
 #ifndef MICA_LIBC_STDLIB_H
 #define MICA_LIBC_STDLIB_H
 
 #include <stddef.h>
 
-#define MICA_EINVAL 22 /* same values as Linux, so host tests compare 1:1 */
-#define MICA_ERANGE 34
+#define LIBC_EINVAL 22 /* same values as Linux, so host tests compare 1:1 */
+#define LIBC_ERANGE 34
 
 extern int mica_errno;
 

@@ -2,7 +2,7 @@
  * strtol.c - string to integer conversion (C11 §7.22.1.4) for libc-mini.
  * One scanner parses the text into a sign and a magnitude saturated at
  * ULLONG_MAX; each public function then clamps that to its own type. Errors
- * go to mica_errno (MICA_ERANGE, MICA_EINVAL) because there is no errno; see
+ * go to mica_errno (LIBC_ERANGE, LIBC_EINVAL) because there is no errno; see
  * stdlib.h.
  */
 #include <stdlib.h>
@@ -54,7 +54,7 @@ static bool scan_number(const char *nptr, char **endptr, int base, struct scan *
     out->negative = false;
     out->overflow = false;
     if (base < 0 || base == 1 || base > 36) {
-        mica_errno = MICA_EINVAL;
+        mica_errno = LIBC_EINVAL;
         return false;
     }
 
@@ -98,14 +98,14 @@ static long long to_signed(const struct scan *sc, unsigned long long max)
 {
     if (sc->negative) {
         if (sc->overflow || sc->magnitude > max + 1) {
-            mica_errno = MICA_ERANGE;
+            mica_errno = LIBC_ERANGE;
             return -(long long)(max)-1;
         }
         /* Negate in unsigned arithmetic so that -(max+1) does not overflow. */
         return (long long)(0 - sc->magnitude);
     }
     if (sc->overflow || sc->magnitude > max) {
-        mica_errno = MICA_ERANGE;
+        mica_errno = LIBC_ERANGE;
         return (long long)max;
     }
     return (long long)sc->magnitude;
@@ -116,7 +116,7 @@ static long long to_signed(const struct scan *sc, unsigned long long max)
 static unsigned long long to_unsigned(const struct scan *sc, unsigned long long max)
 {
     if (sc->overflow || sc->magnitude > max) {
-        mica_errno = MICA_ERANGE;
+        mica_errno = LIBC_ERANGE;
         return max;
     }
     return sc->negative ? (0 - sc->magnitude) & max : sc->magnitude;

@@ -26,8 +26,6 @@
  * the lazy heap if MEM_LAZY works on its first malloc, and the arena
  * otherwise; the choice is made once.
  */
-/* mica/ before stdlib.h: stdlib.h defines MICA_EINVAL and MICA_ERANGE as
- * macros with errno values, which must not rename the ABI's constants. */
 #include <mica/memory.h>
 #include <mica/syscall.h>
 #include <stdbool.h>
@@ -45,7 +43,7 @@
  * buffers at the top of the user half. */
 #define HEAP_BASE      0x0000010000000000ull
 #define HEAP_MAX_PAGES 4096ull
-#define HEAP_BYTES     (HEAP_MAX_PAGES * MEM_PAGE_SIZE)
+#define HEAP_BYTES     (HEAP_MAX_PAGES * MICA_PAGE_SIZE)
 /* The heap grows by at least this much, so that each growth is rare. */
 #define HEAP_STEP (64u * 1024u)
 /* Task scan bound while looking for our own name. */

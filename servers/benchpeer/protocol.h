@@ -23,13 +23,15 @@
 #ifndef MICA_BENCHPEER_PROTOCOL_H
 #define MICA_BENCHPEER_PROTOCOL_H
 
+#include <mica/abi.h>
+
 /* Labels: a range of their own, so a message sent to the wrong server is
  * refused rather than misread. */
 enum peer_label {
-    PEER_HELLO = 0x500,
-    PEER_ECHO = 0x501,
-    PEER_NOTIFY = 0x502,
-    PEER_EXIT = 0x503,
+    PEER_HELLO = MICA_LABELS_BENCHPEER,
+    PEER_ECHO = MICA_LABELS_BENCHPEER + 1,
+    PEER_NOTIFY = MICA_LABELS_BENCHPEER + 2,
+    PEER_EXIT = MICA_LABELS_BENCHPEER + 3,
 };
 
 #define PEER_NAME "benchpeer"

@@ -29,7 +29,7 @@
 /* A private address for the mapping, far from the image at 0x400000 and
  * from the stack and IPC buffer at the top of the user half. */
 #define SCREEN_VA 0x0000000200000000ull
-#define PAGE      4096ull
+#define PAGE      MICA_PAGE_SIZE
 /* 64 MiB: more than a 4K screen at 32 bits per pixel needs, so a larger
  * object means a garbled description rather than a real screen. */
 #define SCREEN_FRAMES_MAX 16384ull

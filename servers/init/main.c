@@ -430,13 +430,13 @@ static uint64_t boot_cap_handle(uint64_t which)
 {
     switch (which) {
     case NS_CAP_COM1:
-        return INIT_HANDLE_COM1;
+        return MICA_BOOT_CAP_COM1;
     case NS_CAP_IRQ4:
-        return INIT_HANDLE_IRQ4;
+        return MICA_BOOT_CAP_IRQ4;
     case NS_CAP_PS2:
-        return INIT_HANDLE_PS2;
+        return MICA_BOOT_CAP_PS2;
     case NS_CAP_IRQ1:
-        return INIT_HANDLE_IRQ1;
+        return MICA_BOOT_CAP_IRQ1;
     case NS_CAP_RAM:
         return MICA_BOOT_CAP_RAM;
     case NS_CAP_SCREEN:
@@ -448,7 +448,7 @@ static uint64_t boot_cap_handle(uint64_t which)
     case NS_CAP_LOG_WRITE:
         return MICA_BOOT_CAP_LOG;
     case NS_CAP_CONTROL:
-        return INIT_HANDLE_NS;
+        return MICA_HANDLE_NS;
     }
     return 0;
 }
@@ -529,7 +529,7 @@ static void do_system(struct request *rq, struct response *rs)
         return;
     }
     /* Returns only when the kernel refused. */
-    rs->status = mica_system(INIT_HANDLE_SYSTEM, (uint32_t)op);
+    rs->status = mica_system(MICA_BOOT_CAP_SYSTEM, (uint32_t)op);
 }
 
 static void dispatch(struct request *rq, struct response *rs)
@@ -588,7 +588,7 @@ static void serve_one(void)
     struct request rq = {0};
     struct response rs = {MICA_OK, 0, 0};
 
-    long st = mica_recv(INIT_HANDLE_NS, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
+    long st = mica_recv(MICA_HANDLE_NS, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
     if (st != MICA_OK) {
         log_text("mica: init: receive failed\n");
         mica_yield();

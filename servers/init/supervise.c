@@ -190,9 +190,9 @@ static long start(const char *name, const struct mica_budget *budget, bool again
 {
     unsigned prio = strcmp(name, "shell") == 0 ? CLIENT_PRIORITY : SERVER_PRIORITY;
     *task = 0;
-    long id = mica_task_start_for(INIT_HANDLE_SYSTEM, name, prio, budget, 0, task);
-    if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf, DEATH_BIT,
-                                  again) != MICA_OK)
+    long id = mica_task_start_for(MICA_BOOT_CAP_SYSTEM, name, prio, budget, 0, task);
+    if (id > 0 && mica_task_watch(MICA_BOOT_CAP_SYSTEM, (uint64_t)id, death_ntf,
+                                  DEATH_BIT, again) != MICA_OK)
         log_line("mica: init: cannot watch a server; it will not be restarted\n");
     return id;
 }
@@ -209,7 +209,7 @@ static void forget_task(struct supervised *s)
 static void tell_main(uint64_t old, uint64_t new_id)
 {
     struct mica_msg m = {MICA_INFO(NS_INTERNAL_RESTARTED, 0), {old, new_id}}, reply;
-    (void)mica_call(INIT_HANDLE_NS, &m, &reply, MICA_WAIT_FOREVER);
+    (void)mica_call(MICA_HANDLE_NS, &m, &reply, MICA_WAIT_FOREVER);
 }
 
 static void restart(struct supervised *s)
@@ -251,7 +251,7 @@ static void restart(struct supervised *s)
 static void tell_main_deaths(void)
 {
     struct mica_msg m = {MICA_INFO(NS_INTERNAL_DEATHS, 0), {0}}, reply;
-    (void)mica_call(INIT_HANDLE_NS, &m, &reply, MICA_WAIT_FOREVER);
+    (void)mica_call(MICA_HANDLE_NS, &m, &reply, MICA_WAIT_FOREVER);
 }
 
 static void watcher(uint64_t arg, void *ipc_buffer)
@@ -278,7 +278,7 @@ void supervise_start(void)
     }
     death_ntf = (uint64_t)ntf;
     struct mica_module_info mi;
-    for (uint32_t i = 0; mica_module_info(INIT_HANDLE_SYSTEM, i, &mi) == MICA_OK; i++) {
+    for (uint32_t i = 0; mica_module_info(MICA_BOOT_CAP_SYSTEM, i, &mi) == MICA_OK; i++) {
         mi.name[sizeof(mi.name) - 1] = '\0';
         mi.cmdline[sizeof(mi.cmdline) - 1] = '\0';
         if (strcmp(mi.name, "init") == 0)
@@ -317,11 +317,11 @@ long supervise_spawn_ondemand(const char *name, uint64_t payer, uint64_t *task)
     const struct program *p = program_named(name);
     if (!p || !p->ondemand)
         return MICA_ERIGHTS;
-    long id = mica_task_start_for(INIT_HANDLE_SYSTEM, name, CLIENT_PRIORITY, &p->budget,
+    long id = mica_task_start_for(MICA_BOOT_CAP_SYSTEM, name, CLIENT_PRIORITY, &p->budget,
                                   payer, task);
     /* Watched too, so that its names die with it (supervise_deaths). */
-    if (id > 0 && mica_task_watch(INIT_HANDLE_SYSTEM, (uint64_t)id, death_ntf, DEATH_BIT,
-                                  false) != MICA_OK)
+    if (id > 0 && mica_task_watch(MICA_BOOT_CAP_SYSTEM, (uint64_t)id, death_ntf,
+                                  DEATH_BIT, false) != MICA_OK)
         log_line("mica: init: cannot watch an on-demand task\n");
     return id;
 }

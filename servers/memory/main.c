@@ -35,18 +35,10 @@ const bool mica_heap_arena_only = true;
 /* Frames past this (1 TiB of RAM) are left unused; it bounds the tables. */
 #define FRAMES_MAX (1ull << 28)
 
-#define PAGE MEM_PAGE_SIZE
+#define PAGE MICA_PAGE_SIZE
 
 /* info bits a request may use: label, payload length, handle flag. */
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
-
-/* Answers to a page fault (MICA_LABEL_PAGE_FAULT): retry or kill. */
-#define FAULT_RETRY 0
-#define FAULT_KILL  1
-/* Page fault error code bits (Intel SDM Vol. 3A §4.7). */
-#define PF_PRESENT (1u << 0)
-#define PF_WRITE   (1u << 1)
-#define PF_FETCH   (1u << 4)
 
 struct server {
     uint64_t ram;         /* the RAM object */
@@ -68,7 +60,7 @@ struct request {
 };
 
 struct response {
-    long status; /* for a page fault: FAULT_RETRY or FAULT_KILL */
+    long status; /* for a page fault: MICA_FAULT_RESOLVED or MICA_FAULT_KILL */
     uint64_t w[3];
 };
 
@@ -357,11 +349,11 @@ static void do_task_use(struct request *rq, struct response *rs)
  * region r: a missing page, touched in a way the region allows. */
 static bool fault_fits(const struct region *r, uint64_t error)
 {
-    if (error & PF_PRESENT)
+    if (error & MICA_FAULT_PRESENT)
         return false;
-    if ((error & PF_WRITE) && !(r->flags & MICA_MAP_WRITE))
+    if ((error & MICA_FAULT_WRITE) && !(r->flags & MICA_MAP_WRITE))
         return false;
-    if ((error & PF_FETCH) && !(r->flags & MICA_MAP_EXEC))
+    if ((error & MICA_FAULT_EXEC) && !(r->flags & MICA_MAP_EXEC))
         return false;
     return true;
 }
@@ -373,7 +365,7 @@ static void do_fault(struct request *rq, struct response *rs)
     uint64_t addr = rq->msg.w[0], error = rq->msg.w[1];
     struct client *c = client_find((uint32_t)rq->badge);
     const struct region *r = c && addr < MEM_VA_END ? client_lazy_at(c, addr) : NULL;
-    rs->status = FAULT_KILL;
+    rs->status = MICA_FAULT_KILL;
     if (!r || !fault_fits(r, error))
         return;
     long st = give_page(c, addr & ~(PAGE - 1), r->flags);
@@ -381,7 +373,7 @@ static void do_fault(struct request *rq, struct response *rs)
         reap(c);
     /* MICA_EBUSY: mapped since the fault; retrying is right. */
     if (st == MICA_OK || st == MICA_EBUSY)
-        rs->status = FAULT_RETRY;
+        rs->status = MICA_FAULT_RESOLVED;
 }
 
 static void dispatch(struct request *rq, struct response *rs)
@@ -396,7 +388,7 @@ static void dispatch(struct request *rq, struct response *rs)
     if ((rq->msg.info & ~INFO_KNOWN_BITS) || MICA_INFO_LEN(rq->msg.info) ||
         rq->badge == 0 || rq->badge > UINT32_MAX ||
         (rq->handle_in && label != MEM_HELLO)) {
-        rs->status = label == MICA_LABEL_PAGE_FAULT ? FAULT_KILL : MICA_EINVAL;
+        rs->status = label == MICA_LABEL_PAGE_FAULT ? MICA_FAULT_KILL : MICA_EINVAL;
         return;
     }
     switch (label) {

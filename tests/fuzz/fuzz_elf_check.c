@@ -15,7 +15,7 @@
 
 #include "boot/elf_check.h"
 
-#define PAGE 4096ull
+#define PAGE MICA_PAGE_SIZE
 
 static void require(int ok)
 {

@@ -15,12 +15,16 @@
  */
 #include "arch/x86_64/paging.h"
 
+#include <mica/abi.h>
+
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/kstack.h"
 #include "arch/x86_64/layout.h"
 #include "kernel.h"
 #include "mm/pmm.h"
+
+_Static_assert(PAGE_SIZE == MICA_PAGE_SIZE, "layout.h PAGE_SIZE is the ABI's page");
 
 extern uint32_t boot_nx;
 extern char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[];

@@ -10,6 +10,8 @@
  */
 #include "arch/x86_64/trap.h"
 
+#include <mica/abi.h>
+
 #include "arch.h"
 #include "arch/x86_64/backtrace.h"
 #include "arch/x86_64/cpu.h"
@@ -98,6 +100,17 @@ bool fpu_trap(void);
 extern char uaccess_copy_start[], uaccess_copy_end[], uaccess_fixup[];
 extern char user_iret[];
 
+/* The page-fault error code (SDM Vol. 3A §4.7: P, W/R, U/S, I/D in bits
+ * 0, 1, 2, 4) in the ABI's arch-neutral MICA_FAULT_* bits, which the
+ * pager gets. */
+static uint64_t fault_bits(uint64_t error)
+{
+    return ((error & (1u << 0)) ? MICA_FAULT_PRESENT : 0) |
+           ((error & (1u << 1)) ? MICA_FAULT_WRITE : 0) |
+           ((error & (1u << 2)) ? MICA_FAULT_USER : 0) |
+           ((error & (1u << 4)) ? MICA_FAULT_EXEC : 0);
+}
+
 /* A fault inside the user-copy routine is the user's bad pointer, not a
  * kernel bug: resume at the fixup, which returns an error. */
 static bool uaccess_fault(struct trap_frame *f)
@@ -109,7 +122,8 @@ static bool uaccess_fault(struct trap_frame *f)
     /* A page the task's pager backs lazily: let the pager map it, as if
      * the task itself had touched it (U bit set), then redo the copy. */
     /* rip 0: the kernel's own addresses are not the pager's business. */
-    if (f->vector == VEC_PF && task_resolve_fault(read_cr2(), f->error | 4, 0))
+    if (f->vector == VEC_PF &&
+        task_resolve_fault(read_cr2(), fault_bits(f->error) | MICA_FAULT_USER, 0))
         return true;
     f->rip = (uint64_t)uaccess_fixup;
     return true;
@@ -153,7 +167,8 @@ void trap_dispatch(struct trap_frame *f)
             kernel_exception(f);
         }
         if (f->vector == VEC_PF)
-            task_page_fault((unsigned)f->vector, f->rip, read_cr2(), f->error);
+            task_page_fault((unsigned)f->vector, f->rip, read_cr2(),
+                            fault_bits(f->error));
         else
             task_fault((unsigned)f->vector, f->rip, 0, f->error);
         return;

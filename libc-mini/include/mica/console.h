@@ -26,13 +26,15 @@
 #ifndef MICA_LIBC_CONSOLE_H
 #define MICA_LIBC_CONSOLE_H
 
+#include <mica/abi.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
 enum con_label {
-    CON_WRITE = 0x200,
-    CON_READ = 0x201,
-    CON_INPUT = 0x202,
+    CON_WRITE = MICA_LABELS_CONSOLE,
+    CON_READ = MICA_LABELS_CONSOLE + 1,
+    CON_INPUT = MICA_LABELS_CONSOLE + 2,
 };
 
 #define CON_LINE_MAX 256

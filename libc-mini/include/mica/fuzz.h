@@ -18,11 +18,13 @@
 #ifndef MICA_LIBC_FUZZ_H
 #define MICA_LIBC_FUZZ_H
 
+#include <mica/abi.h>
+
 #include <stdint.h>
 
 enum fuzz_label {
-    FUZZ_RUN = 0x400,
-    FUZZ_WAIT = 0x401,
+    FUZZ_RUN = MICA_LABELS_FUZZ,
+    FUZZ_WAIT = MICA_LABELS_FUZZ + 1,
 };
 
 #define FUZZ_MAX_CALLS 10000000u

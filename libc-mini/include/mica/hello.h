@@ -6,8 +6,10 @@
 #ifndef MICA_LIBC_HELLO_H
 #define MICA_LIBC_HELLO_H
 
+#include <mica/abi.h>
+
 enum hello_label {
-    HELLO_GREET = 0x600, /* a label range of its own */
+    HELLO_GREET = MICA_LABELS_HELLO, /* a label range of its own */
 };
 
 #endif

@@ -41,17 +41,16 @@
 /* Labels: a range of their own, so a message sent to the wrong server is
  * refused rather than misread. */
 enum mem_label {
-    MEM_HELLO = 0x300,
-    MEM_ALLOC = 0x301,
-    MEM_FREE = 0x302,
-    MEM_LAZY = 0x303,
-    MEM_STATS = 0x304,
-    MEM_TASK_USE = 0x305,
+    MEM_HELLO = MICA_LABELS_MEMORY,
+    MEM_ALLOC = MICA_LABELS_MEMORY + 1,
+    MEM_FREE = MICA_LABELS_MEMORY + 2,
+    MEM_LAZY = MICA_LABELS_MEMORY + 3,
+    MEM_STATS = MICA_LABELS_MEMORY + 4,
+    MEM_TASK_USE = MICA_LABELS_MEMORY + 5,
 };
 
-#define MEM_PAGE_SIZE 4096ull
 #define MEM_PAGES_MAX 65536ull              /* per request: 256 MiB */
-#define MEM_VA_MIN    MEM_PAGE_SIZE         /* page zero stays unmapped */
+#define MEM_VA_MIN    MICA_PAGE_SIZE        /* page zero stays unmapped */
 #define MEM_VA_END    0x0000800000000000ull /* end of the user half */
 #define MEM_FLAGS     (MICA_MAP_WRITE | MICA_MAP_EXEC)
 #define MEM_LAZY_MAX  8u

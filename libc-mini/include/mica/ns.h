@@ -41,18 +41,20 @@
 #ifndef MICA_LIBC_NS_H
 #define MICA_LIBC_NS_H
 
+#include <mica/abi.h>
+
 #include <stdint.h>
 
 /* Labels: a range of their own, so a message sent to the wrong server is
  * refused rather than misread. */
 enum ns_label {
-    NS_REGISTER = 0x100,
-    NS_LOOKUP = 0x101,
-    NS_BOOT_CAP = 0x102,
-    NS_SYSTEM = 0x103,
-    NS_READY = 0x104,
-    NS_SPAWN = 0x105,
-    NS_BOOT_MS = 0x106,
+    NS_REGISTER = MICA_LABELS_NS,
+    NS_LOOKUP = MICA_LABELS_NS + 1,
+    NS_BOOT_CAP = MICA_LABELS_NS + 2,
+    NS_SYSTEM = MICA_LABELS_NS + 3,
+    NS_READY = MICA_LABELS_NS + 4,
+    NS_SPAWN = MICA_LABELS_NS + 5,
+    NS_BOOT_MS = MICA_LABELS_NS + 6,
 };
 
 /* A name is 1..31 characters of [a-z0-9_.-] plus the NUL: it appears in

@@ -11,7 +11,7 @@
 
 #include "ktest.h"
 
-#define PAGE      MEM_PAGE_SIZE
+#define PAGE      MICA_PAGE_SIZE
 #define TEST_BASE 0x00000a0000000000ull /* 10 TiB: unused by libc-mini */
 #define RANGE(n)  (TEST_BASE + (uint64_t)(n)*0x10000000ull)
 

@@ -14,7 +14,7 @@
 
 #include "ktest.h"
 
-#define PAGE          MEM_PAGE_SIZE
+#define PAGE          MICA_PAGE_SIZE
 #define KERNEL_ADDR   0xffffffff80000000ull
 #define KERNEL_LOW    0xffff800000000000ull
 #define NON_CANONICAL 0x0000800000000000ull

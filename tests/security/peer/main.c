@@ -15,7 +15,7 @@
 
 #include "../sec.h"
 
-#define PAGE        4096ull
+#define PAGE        MICA_PAGE_SIZE
 #define SEND_MS     3000
 #define LOOKUP_MS   5000
 #define STACK_BYTES 8192

@@ -15,7 +15,7 @@
 
 #include "secsuite.h"
 
-#define PAGE    4096ull
+#define PAGE    MICA_PAGE_SIZE
 #define WAIT_MS 3000
 /* Threads of this task: main and ktest's four helpers. */
 #define SUITE_THREADS 5

@@ -13,7 +13,7 @@
 
 #include "secsuite.h"
 
-#define PAGE    4096ull
+#define PAGE    MICA_PAGE_SIZE
 #define WX_BASE 0x0000060000000000ull
 #define WX_LAZY 0x0000061000000000ull
 
