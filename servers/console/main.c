@@ -20,6 +20,7 @@
  * waiting the console blocks, so the CPU idles.
  */
 #include <mica/ns.h>
+#include <mica/server.h>
 #include <mica/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,9 +38,6 @@ const bool mica_heap_arena_only = true;
 
 /* Longest wait for input before RBR is checked anyway. */
 #define RX_POLL_MS 100
-
-/* info bits a request may use: label and payload length. */
-#define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32))
 
 static uint64_t irq_ntf;
 static uint64_t input_ep; /* CON_READ is served here (input_thread) */
@@ -139,118 +137,83 @@ static void read_line(struct line *l)
     out_unlock();
 }
 
-/* ---- Requests. */
+/* ---- Requests (the loop is the server runtime's, mica/server.h). */
 
-struct request {
-    struct mica_msg msg;
-    uint64_t badge; /* the client's task id, from the handle init gave it */
-};
-
-static bool words_zero_from(const struct mica_msg *m, unsigned first)
-{
-    for (unsigned i = first; i < 4; i++)
-        if (m->w[i])
-            return false;
-    return true;
-}
-
-static struct mica_msg do_write(const struct request *rq)
+static enum server_next do_write(struct server_request *rq)
 {
     uint32_t len = MICA_INFO_LEN(rq->msg.info);
-    if (len > MICA_IPC_PAYLOAD_MAX || !words_zero_from(&rq->msg, 0))
-        return (struct mica_msg){MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
-    out(mica_ipc_buffer(), len);
-    return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, 0), {len}};
+    if (len > MICA_IPC_PAYLOAD_MAX || !server_words_zero(rq, 0))
+        return server_status(rq, MICA_EINVAL);
+    out(rq->ipc, len);
+    rq->reply.w[0] = len;
+    return SERVER_REPLY;
 }
 
 /* On the input endpoint only; the line goes into the reading thread's
  * own IPC buffer. */
-static struct mica_msg do_read(const struct request *rq, void *ipc_buffer)
+static enum server_next do_read(struct server_request *rq)
 {
     uint64_t want = rq->msg.w[0];
     if (want == 0 || want > CON_LINE_MAX || MICA_INFO_LEN(rq->msg.info) ||
-        !words_zero_from(&rq->msg, 1))
-        return (struct mica_msg){MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
+        !server_words_zero(rq, 1))
+        return server_status(rq, MICA_EINVAL);
     struct line l = {.len = 0, .max = want, .done = false};
     read_line(&l);
-    memcpy(ipc_buffer, l.buf, l.len);
-    return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, l.len), {0}};
+    memcpy(rq->ipc, l.buf, l.len);
+    rq->reply.info = MICA_REPLY_INFO(MICA_OK, l.len);
+    return SERVER_REPLY;
 }
 
 /* CON_INPUT: a send handle to the input endpoint, badged with the asker's
- * task id, for a request that came through a control handle. */
-static struct mica_msg do_input(const struct request *rq)
+ * task id, for a request that came through a control handle (the runtime
+ * closes our copy once the reply has taken it along). */
+static enum server_next do_input(struct server_request *rq)
 {
-    if (MICA_INFO_LEN(rq->msg.info) || !words_zero_from(&rq->msg, 0))
-        return (struct mica_msg){MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
+    if (MICA_INFO_LEN(rq->msg.info) || !server_words_zero(rq, 0))
+        return server_status(rq, MICA_EINVAL);
     if (!(rq->badge & NS_BADGE_CONTROL) || !input_ep)
-        return (struct mica_msg){MICA_REPLY_INFO(MICA_ERIGHTS, 0), {0}};
+        return server_status(rq, MICA_ERIGHTS);
     long h = mica_handle_copy(input_ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT,
                               NS_BADGE_TASK(rq->badge));
     if (h < 0)
-        return (struct mica_msg){MICA_REPLY_INFO(h, 0), {0}};
-    /* serve() closes our copy once the reply has taken it along. */
-    return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, 0) | MICA_INFO_HANDLE,
-                             {(uint64_t)h}};
+        return server_status(rq, h);
+    rq->reply_handle = (uint64_t)h;
+    return SERVER_REPLY;
 }
 
-static struct mica_msg dispatch(const struct request *rq)
+static enum server_next handle(struct server_request *rq)
 {
-    if (rq->msg.info & ~INFO_KNOWN_BITS)
-        return (struct mica_msg){MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
     switch (MICA_INFO_LABEL(rq->msg.info)) {
     case CON_WRITE:
         return do_write(rq);
     case CON_READ: /* the keyboard is the input capability's (CON_INPUT) */
-        return (struct mica_msg){MICA_REPLY_INFO(MICA_ERIGHTS, 0), {0}};
+        return server_status(rq, MICA_ERIGHTS);
     case CON_INPUT:
         return do_input(rq);
-    case MICA_LABEL_CRASH:
-        return (struct mica_msg){MICA_REPLY_INFO(mica_obey_crash(rq->badge), 0), {0}};
     }
-    return (struct mica_msg){MICA_REPLY_INFO(MICA_ENOSYS, 0), {0}};
-}
-
-_Noreturn static void serve(uint64_t ep)
-{
-    for (;;) {
-        struct request rq;
-        if (mica_recv(ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER) != MICA_OK) {
-            mica_yield();
-            continue;
-        }
-        /* No request carries a handle: drop one rather than leak a slot
-         * (dispatch then refuses the request, since the flag is unknown). */
-        if (rq.msg.info & MICA_INFO_HANDLE)
-            mica_handle_close(rq.msg.w[0]);
-        struct mica_msg reply = dispatch(&rq);
-        mica_reply(&reply);
-        if (reply.info & MICA_INFO_HANDLE)
-            mica_handle_close(reply.w[0]);
-    }
+    return server_status(rq, MICA_ENOSYS);
 }
 
 /* The input endpoint's server: one line per CON_READ, one reader at a
  * time; everything else is refused. */
+static enum server_next handle_input(struct server_request *rq)
+{
+    if (MICA_INFO_LABEL(rq->msg.info) == CON_READ)
+        return do_read(rq);
+    return server_status(rq, MICA_ENOSYS);
+}
+
 static uint8_t input_stack[16384] __attribute__((aligned(16)));
 
 static void input_thread(uint64_t ep, void *ipc_buffer)
 {
-    for (;;) {
-        struct request rq;
-        if (mica_recv(ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER) != MICA_OK) {
-            mica_yield();
-            continue;
-        }
-        if (rq.msg.info & MICA_INFO_HANDLE)
-            mica_handle_close(rq.msg.w[0]);
-        struct mica_msg reply = {MICA_REPLY_INFO(MICA_ENOSYS, 0), {0}};
-        if (rq.msg.info & ~INFO_KNOWN_BITS)
-            reply.info = MICA_REPLY_INFO(MICA_EINVAL, 0);
-        else if (MICA_INFO_LABEL(rq.msg.info) == CON_READ)
-            reply = do_read(&rq, ipc_buffer);
-        mica_reply(&reply);
-    }
+    struct server s = {
+        .ep = ep,
+        .info_bits = SERVER_INFO_BITS,
+        .ipc = ipc_buffer,
+        .handle = handle_input,
+    };
+    server_run(&s);
 }
 
 static long start_input(const char **step)
@@ -362,5 +325,12 @@ int main(void)
         st = publish(&ep, &step);
     if (st != MICA_OK)
         return fail(step, st);
-    serve(ep);
+    struct server s = {
+        .ep = ep,
+        .info_bits = SERVER_INFO_BITS,
+        .obeys_crash = true,
+        .handle = handle,
+    };
+    server_run(&s);
+    return 0;
 }

@@ -16,6 +16,7 @@
  */
 #include <mica/fuzz.h>
 #include <mica/ns.h>
+#include <mica/server.h>
 #include <mica/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -213,23 +214,32 @@ static struct tally run(uint64_t seed, uint64_t calls)
     return t;
 }
 
-/* Answers the first FUZZ_WAIT with the tally (earlier senders wait). */
-static void report(const struct tally *t)
+/* The two phases of a run, each a server loop (mica/server.h) that ends
+ * with the request it waits for: the first valid FUZZ_RUN, then the first
+ * FUZZ_WAIT, answered with the tally (other requests meanwhile: EBUSY). */
+static uint64_t run_seed, run_calls;
+static struct tally result;
+
+static enum server_next await_run(struct server_request *rq)
 {
-    struct mica_msg m;
-    uint64_t badge;
-    for (;;) {
-        if (mica_recv(service, &m, &badge, MICA_WAIT_FOREVER) != MICA_OK)
-            continue;
-        if (m.info == MICA_INFO(FUZZ_WAIT, 0)) {
-            struct mica_msg r = {MICA_REPLY_INFO(MICA_OK, 0),
-                                 {t->calls, t->ok, t->errors}};
-            mica_reply(&r);
-            return;
-        }
-        struct mica_msg r = {MICA_REPLY_INFO(MICA_EBUSY, 0), {0}};
-        mica_reply(&r);
-    }
+    const struct mica_msg *m = &rq->msg;
+    bool valid = m->info == MICA_INFO(FUZZ_RUN, 0) && m->w[1] >= 1 &&
+                 m->w[1] <= FUZZ_MAX_CALLS && server_words_zero(rq, 2);
+    if (!valid)
+        return server_status(rq, MICA_EINVAL);
+    run_seed = m->w[0];
+    run_calls = m->w[1];
+    return SERVER_REPLY_STOP;
+}
+
+static enum server_next await_wait(struct server_request *rq)
+{
+    if (rq->msg.info != MICA_INFO(FUZZ_WAIT, 0))
+        return server_status(rq, MICA_EBUSY);
+    rq->reply.w[0] = result.calls;
+    rq->reply.w[1] = result.ok;
+    rq->reply.w[2] = result.errors;
+    return SERVER_REPLY_STOP;
 }
 
 int main(void)
@@ -247,19 +257,10 @@ int main(void)
         return 1;
     }
     sink = (uint64_t)sk;
-    for (;;) {
-        struct mica_msg m;
-        uint64_t badge;
-        if (mica_recv(service, &m, &badge, MICA_WAIT_FOREVER) != MICA_OK)
-            continue;
-        bool valid = m.info == MICA_INFO(FUZZ_RUN, 0) && m.w[1] >= 1 &&
-                     m.w[1] <= FUZZ_MAX_CALLS && m.w[2] == 0 && m.w[3] == 0;
-        struct mica_msg r = {MICA_REPLY_INFO(valid ? MICA_OK : MICA_EINVAL, 0), {0}};
-        mica_reply(&r);
-        if (!valid)
-            continue;
-        struct tally t = run(m.w[0], m.w[1]);
-        report(&t);
-        return 0; /* the kernel reclaims all we made; init starts a fresh fuzzer */
-    }
+    struct server s = {.ep = service, .info_bits = SERVER_INFO_BITS, .handle = await_run};
+    server_run(&s);
+    result = run(run_seed, run_calls);
+    s.handle = await_wait;
+    server_run(&s);
+    return 0; /* the kernel reclaims all we made; a new run is a new fuzzer */
 }

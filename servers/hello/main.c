@@ -1,37 +1,34 @@
 /*
- * hello: the worked example of docs/servers.md — the smallest complete
+ * hello: the worked example of docs/servers.md, the smallest complete
  * server. It registers "hello" and answers HELLO_GREET (mica/hello.h) with
  * a greeting in the reply's payload; anything else is refused and it goes
- * on serving. On-demand: `ns_spawn("hello")` starts it.
+ * on serving. The loop, the checks every server makes and the crash label
+ * are the runtime's (mica/server.h). On-demand: `ns_spawn("hello")`
+ * starts it.
  */
 #include <mica/hello.h>
 #include <mica/ns.h>
+#include <mica/server.h>
 #include <mica/syscall.h>
 #include <string.h>
 
-static struct mica_msg reply_status(long status)
-{
-    return (struct mica_msg){MICA_REPLY_INFO(status, 0), {0}};
-}
-
-static struct mica_msg do_greet(const struct mica_msg *req)
+static enum server_next do_greet(struct server_request *rq)
 {
     static const char text[] = "hello from a new server";
-    if (MICA_INFO_LEN(req->info) || req->w[0] || req->w[1] || req->w[2] || req->w[3])
-        return reply_status(MICA_EINVAL);
-    memcpy(mica_ipc_buffer(), text, sizeof(text));
-    return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, sizeof(text)), {0}};
+    if (MICA_INFO_LEN(rq->msg.info) || !server_words_zero(rq, 0))
+        return server_status(rq, MICA_EINVAL);
+    memcpy(rq->ipc, text, sizeof(text));
+    rq->reply = (struct mica_msg){MICA_REPLY_INFO(MICA_OK, sizeof(text)), {0}};
+    return SERVER_REPLY;
 }
 
-static struct mica_msg dispatch(const struct mica_msg *req, uint64_t badge)
+static enum server_next handle(struct server_request *rq)
 {
-    switch (MICA_INFO_LABEL(req->info)) {
+    switch (MICA_INFO_LABEL(rq->msg.info)) {
     case HELLO_GREET:
-        return do_greet(req);
-    case MICA_LABEL_CRASH:
-        return reply_status(mica_obey_crash(badge));
+        return do_greet(rq);
     }
-    return reply_status(MICA_ENOSYS);
+    return server_status(rq, MICA_ENOSYS);
 }
 
 int main(void)
@@ -39,11 +36,12 @@ int main(void)
     long ep = mica_endpoint_create();
     if (ep < 0 || ns_register("hello", (uint64_t)ep) != MICA_OK)
         return 1;
-    struct mica_msg req, reply;
-    uint64_t badge;
-    long st = mica_recv((uint64_t)ep, &req, &badge, MICA_WAIT_FOREVER);
-    for (;;) {
-        reply = st == MICA_OK ? dispatch(&req, badge) : reply_status(st);
-        st = mica_reply_recv((uint64_t)ep, &reply, &req, &badge, MICA_WAIT_FOREVER);
-    }
+    struct server s = {
+        .ep = (uint64_t)ep,
+        .info_bits = SERVER_INFO_BITS,
+        .obeys_crash = true,
+        .handle = handle,
+    };
+    server_run(&s);
+    return 0;
 }

@@ -10,6 +10,7 @@
  * them, so init's own capabilities stay where they are whether the kernel
  * copies or moves a transferred handle.
  */
+#include <mica/server.h>
 #include <mica/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -367,7 +368,7 @@ static bool name_only(struct request *rq, struct response *rs, char name[NS_NAME
  * out of whose kernel budget the program's is carved, so a spawn loop
  * ends inside the requester's own budget. Policy: whoever asked for the
  * program may end it, so the reply carries our handle to the task (KILL,
- * GRANT), which serve_one then closes. */
+ * GRANT), which the runtime closes once the reply has taken it. */
 static void do_spawn(struct request *rq, struct response *rs)
 {
     char name[NS_NAME_MAX];
@@ -570,40 +571,20 @@ static void dispatch(struct request *rq, struct response *rs)
     rs->status = MICA_ENOSYS;
 }
 
-/* ---- The loop. */
+/* ---- The loop: the server runtime's (mica/server.h). */
 
-static void send_reply(const struct response *rs)
+static enum server_next handle(struct server_request *srq)
 {
-    struct mica_msg m = {MICA_REPLY_INFO(rs->status, 0), {0, rs->word}};
-    if (rs->handle_out) {
-        m.info |= MICA_INFO_HANDLE;
-        m.w[0] = rs->handle_out;
-    }
-    /* A sender that used SEND rather than CALL has no reply to take. */
-    mica_reply(&m);
-}
-
-static void serve_one(void)
-{
-    struct request rq = {0};
+    struct request rq = {.badge = srq->badge, .msg = srq->msg, .handle_in = srq->handle};
     struct response rs = {MICA_OK, 0, 0};
-
-    long st = mica_recv(MICA_HANDLE_NS, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
-    if (st != MICA_OK) {
-        log_text("mica: init: receive failed\n");
-        mica_yield();
-        return;
-    }
-    if (rq.msg.info & MICA_INFO_HANDLE)
-        rq.handle_in = rq.msg.w[0];
     rq.id = NS_BADGE_TASK(rq.badge);
     rq.control = (rq.badge & NS_BADGE_CONTROL) != 0;
     dispatch(&rq, &rs);
-    send_reply(&rs);
-    if (rq.handle_in && !rq.handle_kept)
-        mica_handle_close(rq.handle_in);
-    if (rs.handle_out)
-        mica_handle_close(rs.handle_out);
+    srq->keep_handle = rq.handle_kept;
+    /* A sender that used SEND rather than CALL has no reply to take. */
+    srq->reply = (struct mica_msg){MICA_REPLY_INFO(rs.status, 0), {0, rs.word}};
+    srq->reply_handle = rs.handle_out;
+    return SERVER_REPLY;
 }
 
 int main(void)
@@ -615,6 +596,11 @@ int main(void)
     supervise_start();
     log_server_state("init", "up");
     announce_ready_if_all_up();
-    for (;;)
-        serve_one();
+    struct server s = {
+        .ep = MICA_HANDLE_NS,
+        .info_bits = SERVER_INFO_BITS | MICA_INFO_HANDLE,
+        .handle = handle,
+    };
+    server_run(&s);
+    return 0;
 }

@@ -16,6 +16,7 @@
  */
 #include <mica/memory.h>
 #include <mica/ns.h>
+#include <mica/server.h>
 #include <mica/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ const bool mica_heap_arena_only = true;
 /* info bits a request may use: label, payload length, handle flag. */
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
 
-struct server {
+struct memory_state {
     uint64_t ram;         /* the RAM object */
     uint64_t ep;          /* our endpoint, all rights */
     uint64_t ep_send;     /* a send copy: registered by name, and every pager */
@@ -50,7 +51,7 @@ struct server {
     struct frames frames;
 };
 
-static struct server srv;
+static struct memory_state srv;
 
 struct request {
     uint64_t badge; /* the caller's task id */
@@ -379,12 +380,6 @@ static void do_fault(struct request *rq, struct response *rs)
 static void dispatch(struct request *rq, struct response *rs)
 {
     uint32_t label = MICA_INFO_LABEL(rq->msg.info);
-    /* Before the checks of a client's request: a crash request comes with
-     * the control bit in its badge (and is no client's). */
-    if (label == MICA_LABEL_CRASH) {
-        rs->status = mica_obey_crash(rq->badge);
-        return;
-    }
     if ((rq->msg.info & ~INFO_KNOWN_BITS) || MICA_INFO_LEN(rq->msg.info) ||
         rq->badge == 0 || rq->badge > UINT32_MAX ||
         (rq->handle_in && label != MEM_HELLO)) {
@@ -494,38 +489,18 @@ static void log_start_failure(const char *step, long st)
 
 /* ---- The loop. */
 
-/* Checks and answers one request; the reply goes out with the next
- * receive. */
-static void handle(struct request *rq, struct mica_msg *reply)
+/* Checks and answers one request (the runtime's loop, mica/server.h, has
+ * refused undeclared info bits and obeyed a crash request already). */
+static enum server_next handle(struct server_request *srq)
 {
+    struct request rq = {srq->badge, srq->msg, srq->handle, false};
     struct response rs = {MICA_OK, {0}};
-
-    rq->handle_in = (rq->msg.info & MICA_INFO_HANDLE) ? rq->msg.w[0] : 0;
-    rq->handle_kept = false;
     probe_one();
-    dispatch(rq, &rs);
-    if (rq->handle_in && !rq->handle_kept)
-        mica_handle_close(rq->handle_in);
-    *reply =
+    dispatch(&rq, &rs);
+    srq->keep_handle = rq.handle_kept;
+    srq->reply =
         (struct mica_msg){MICA_REPLY_INFO(rs.status, 0), {rs.w[0], rs.w[1], rs.w[2]}};
-}
-
-static _Noreturn void serve(void)
-{
-    struct request rq;
-    struct mica_msg reply;
-    long st = mica_recv(srv.ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
-
-    for (;;) {
-        if (st != MICA_OK) {
-            mica_yield();
-            st = mica_recv(srv.ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
-            continue;
-        }
-        handle(&rq, &reply);
-        /* A caller that used SEND has no reply waiting; the kernel skips it. */
-        st = mica_reply_recv(srv.ep, &reply, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
-    }
+    return SERVER_REPLY;
 }
 
 int main(void)
@@ -536,5 +511,12 @@ int main(void)
         log_start_failure(step, st);
         mica_exit(1);
     }
-    serve();
+    struct server s = {
+        .ep = srv.ep,
+        .info_bits = SERVER_INFO_BITS | MICA_INFO_HANDLE,
+        .obeys_crash = true,
+        .handle = handle,
+    };
+    server_run(&s);
+    return 0;
 }
