@@ -136,6 +136,17 @@ long mem_stats(struct mem_stats *out)
     return MICA_OK;
 }
 
+long mem_task_use_via(uint64_t mem, uint32_t id, uint64_t *frames)
+{
+    struct mica_msg req = {MICA_INFO(MEM_TASK_USE, 0), {id}}, reply;
+    long st = mica_call(mem, &req, &reply, MICA_WAIT_FOREVER);
+    if (st == MICA_OK)
+        st = MICA_REPLY_STATUS(reply.info);
+    if (st == MICA_OK)
+        *frames = reply.w[0];
+    return st;
+}
+
 long mem_task_use(uint32_t id, uint64_t *frames)
 {
     struct mica_msg req = {MICA_INFO(MEM_TASK_USE, 0), {id}};

@@ -118,6 +118,14 @@ uint64_t frames_alloc(struct frames *f, uint32_t owner)
     return index;
 }
 
+bool frames_give(struct frames *f, uint64_t index, uint32_t from, uint32_t to)
+{
+    if (from == 0 || to == 0 || index >= f->fresh || f->owner[index] != from)
+        return false;
+    f->owner[index] = to;
+    return true;
+}
+
 bool frames_free(struct frames *f, uint64_t index, uint32_t owner)
 {
     if (owner == 0 || index >= f->fresh || f->owner[index] != owner)

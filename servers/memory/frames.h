@@ -49,6 +49,9 @@ void frames_init(struct frames *f, void *tables, uint64_t total, frames_back_fn 
 /* Gives a free frame to `owner` (non-zero), a freed one before a fresh one;
  * FRAME_NONE when none is left or a table page cannot be backed. */
 uint64_t frames_alloc(struct frames *f, uint32_t owner);
+/* Moves frame `index` from owner `from` to owner `to` (both non-zero);
+ * false (and nothing changes) if `from` does not own it. */
+bool frames_give(struct frames *f, uint64_t index, uint32_t from, uint32_t to);
 /* Frees `index` if `owner` owns it; false (and nothing changes) if not. */
 bool frames_free(struct frames *f, uint64_t index, uint32_t owner);
 /* Frees every frame `owner` owns; returns how many. Looks only at frames

@@ -81,15 +81,50 @@ static long zero_frame(uint64_t index)
     return (uint64_t)st == index ? MICA_OK : MICA_EINVAL;
 }
 
+/* Owner of the frames a client of an earlier instance of this server
+ * still has mapped (no task has this id). */
+#define OWNER_PREDECESSOR 0xffffffffu
+
+/* A free frame that we may really hand out. After a restart our tables
+ * start empty, but frames an earlier instance gave out may still be
+ * mapped in live clients: the kernel refuses to map those again
+ * (MICA_EBUSY, the RAM object maps a frame once). Such a frame is marked
+ * as the predecessor's and another one is tried, rather than freed and
+ * handed out again for ever; when nothing else is left the predecessor's
+ * frames are looked at again, since their clients may have died since. */
+static uint64_t usable_frame(struct client *c, long *err)
+{
+    bool retried = false;
+    for (;;) {
+        uint64_t index = frames_alloc(&srv.frames, c->id);
+        if (index == FRAME_NONE) {
+            if (retried || frames_reclaim(&srv.frames, OWNER_PREDECESSOR) == 0) {
+                *err = MICA_ENOMEM;
+                return FRAME_NONE;
+            }
+            retried = true;
+            continue;
+        }
+        long st = zero_frame(index);
+        if (st == MICA_OK)
+            return index;
+        if (st == MICA_EBUSY &&
+            frames_give(&srv.frames, index, c->id, OWNER_PREDECESSOR))
+            continue;
+        frames_free(&srv.frames, index, c->id);
+        *err = st;
+        return FRAME_NONE;
+    }
+}
+
 /* Gives c a fresh zeroed frame at va. */
 static long give_page(struct client *c, uint64_t va, unsigned flags)
 {
-    uint64_t index = frames_alloc(&srv.frames, c->id);
+    long st = MICA_OK;
+    uint64_t index = usable_frame(c, &st);
     if (index == FRAME_NONE)
-        return MICA_ENOMEM;
-    long st = zero_frame(index);
-    if (st == MICA_OK)
-        st = mica_map(c->task, va, srv.ram, index, flags);
+        return st;
+    st = mica_map(c->task, va, srv.ram, index, flags);
     if (st != MICA_OK) {
         frames_free(&srv.frames, index, c->id);
         return st;
@@ -335,6 +370,11 @@ static void do_task_use(struct request *rq, struct response *rs)
         rs->status = MICA_EINVAL;
         return;
     }
+    /* Another task's use is its business: only through a control handle. */
+    if (id != NS_BADGE_TASK(rq->badge) && !(rq->badge & NS_BADGE_CONTROL)) {
+        rs->status = MICA_ERIGHTS;
+        return;
+    }
     if (id == srv.self) {
         rs->w[0] = srv.own_frames;
         return;
@@ -381,7 +421,9 @@ static void dispatch(struct request *rq, struct response *rs)
 {
     uint32_t label = MICA_INFO_LABEL(rq->msg.info);
     if ((rq->msg.info & ~INFO_KNOWN_BITS) || MICA_INFO_LEN(rq->msg.info) ||
-        rq->badge == 0 || rq->badge > UINT32_MAX ||
+        NS_BADGE_TASK(rq->badge) == 0 ||
+        (rq->badge > UINT32_MAX &&
+         !(label == MEM_TASK_USE && rq->badge == (NS_BADGE_TASK(rq->badge) | NS_BADGE_CONTROL))) ||
         (rq->handle_in && label != MEM_HELLO)) {
         rs->status = label == MICA_LABEL_PAGE_FAULT ? MICA_FAULT_KILL : MICA_EINVAL;
         return;

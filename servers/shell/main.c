@@ -82,6 +82,8 @@ static void mem_line(const char *label, uint64_t kib, const char *note)
 
 struct mem_scan {
     int memory_up;       /* the memory server answered MEM_STATS */
+    uint64_t memory;     /* the memory server through our control handle:
+                            others' use (MEM_TASK_USE) is asked there */
     uint64_t mapped_kib; /* pages all tasks have mapped */
 };
 
@@ -96,8 +98,8 @@ static void print_task_mem(const struct mica_task_info *ti, void *ctx)
     snprintf(label, sizeof(label), "task %s mapped", ti->name);
     mem_line(label, kib, "");
     uint64_t frames;
-    if (scan->memory_up && ti->state != MICA_TASK_DEAD &&
-        mem_task_use(ti->id, &frames) == MICA_OK && frames) {
+    if (scan->memory_up && scan->memory && ti->state != MICA_TASK_DEAD &&
+        mem_task_use_via(scan->memory, ti->id, &frames) == MICA_OK && frames) {
         snprintf(label, sizeof(label), "task %s frames", ti->name);
         mem_line(label, frames * PAGE_KIB, "from the memory server");
     }
@@ -117,7 +119,9 @@ static void cmd_mem(const char *args)
         printf("shell: kernel memory info failed: %s\n", mica_status_name(st));
     }
 
-    struct mem_scan scan = {0, 0};
+    struct mem_scan scan = {0, 0, 0};
+    if (!shell_control || ns_lookup_via(shell_control, "memory", &scan.memory) != MICA_OK)
+        scan.memory = 0;
     struct mem_stats ms;
     st = mem_stats(&ms);
     if (st == MICA_OK) {
@@ -130,6 +134,8 @@ static void cmd_mem(const char *args)
 
     if (for_each_task(print_task_mem, &scan))
         mem_line("total", scan.mapped_kib, "mapped by all tasks");
+    if (scan.memory)
+        mica_handle_close(scan.memory);
 }
 
 static void cmd_uptime(const char *args)

@@ -27,7 +27,10 @@
  *                 Touching outside every region still kills the task.
  *   MEM_STATS     Reply w[0] = total frames, w[1] = free frames, w[2] =
  *                 frames the caller owns.
- *   MEM_TASK_USE  w[0] = task id. Reply w[0] = frames that task owns.
+ *   MEM_TASK_USE  w[0] = task id. Reply w[0] = frames that task owns. Of
+ *                 the caller itself, or through a handle with the control
+ *                 bit (NS_BADGE_CONTROL: the shell's `mem`); MICA_ERIGHTS
+ *                 otherwise.
  * Unused words must be 0. MEM_ALLOC, MEM_FREE and MEM_LAZY need MEM_HELLO
  * first (MICA_ENOENT). An unknown label gets MICA_ENOSYS, a bad field
  * MICA_EINVAL; a handle attached where none is expected is closed.
@@ -72,5 +75,8 @@ long mem_free(uint64_t va, uint64_t pages);
 long mem_lazy(uint64_t va, uint64_t pages, unsigned flags);
 long mem_stats(struct mem_stats *out);
 long mem_task_use(uint32_t id, uint64_t *frames);
+/* The same through another handle to the memory server: one looked up
+ * through a control handle, which may ask about any task. */
+long mem_task_use_via(uint64_t mem, uint32_t id, uint64_t *frames);
 
 #endif

@@ -123,6 +123,32 @@ static void test_basic(void)
     backing_done(&b);
 }
 
+/* frames_give: a frame moves to another owner (the memory server marks a
+ * frame a predecessor's client still maps), only from its owner, never to
+ * or from owner 0 or past the fresh mark; the count of free frames does
+ * not change, and reclaiming the new owner frees it. */
+static void test_give(void)
+{
+    struct backing b;
+    struct frames f;
+    backing_init(&b, 100);
+    frames_init(&f, b.tables, 100, back, &b);
+    CHECK_EQ(frames_alloc(&f, 7), 0);
+    CHECK_EQ(frames_alloc(&f, 7), 1);
+    uint64_t free_before = f.free;
+    CHECK(!frames_give(&f, 0, 8, 9));  /* not 8's */
+    CHECK(!frames_give(&f, 0, 7, 0));  /* not to "free" */
+    CHECK(!frames_give(&f, 0, 0, 9));  /* not from "free" */
+    CHECK(!frames_give(&f, 50, 7, 9)); /* past the mark */
+    CHECK(frames_give(&f, 0, 7, 0xffffffffu));
+    CHECK_EQ(f.free, free_before);
+    CHECK(!frames_free(&f, 0, 7)); /* 7 no longer owns it */
+    CHECK_EQ(frames_reclaim(&f, 0xffffffffu), 1);
+    CHECK_EQ(f.free, free_before + 1);
+    CHECK_EQ(frames_alloc(&f, 9), 0); /* free again, and first */
+    backing_done(&b);
+}
+
 /* A page that cannot be backed fails the allocation and changes nothing;
  * the next try backs it. */
 static void test_back_failure(void)
@@ -239,6 +265,7 @@ int main(void)
 {
     test_sizes();
     test_basic();
+    test_give();
     test_back_failure();
     test_large();
     test_model();

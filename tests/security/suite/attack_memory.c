@@ -1,0 +1,87 @@
+/*
+ * Attacks memory: the memory server's authority and its restarts (issue
+ * "Authority by capability", items 1, 4 and 5). Another task's memory use
+ * is asked only through a control handle; the server's name cannot be
+ * taken while it restarts; and a restarted server serves clients that
+ * still hold frames its predecessor gave them: those frames stay theirs
+ * (the kernel maps a RAM frame once) and the new instance hands out
+ * others, rather than retrying one held frame for ever.
+ */
+#include <mica/memory.h>
+#include <mica/ns.h>
+#include <mica/syscall.h>
+#include <string.h>
+
+#include "secsuite.h"
+
+#define WAIT_MS    3000
+#define EAGER_VA   0x0000100000000000ull /* 16 TiB: nobody else's */
+#define EAGER_VA2  0x0000100000100000ull
+#define EAGER_PAGE 16
+
+/* Attack: ask how much memory other tasks use, which tells a spy what
+ * they do. Must: MICA_ERIGHTS for init's and a peer's; our own works. */
+KTEST(memory, others_use_needs_control)
+{
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
+    struct mica_msg r;
+    KT_OK(peer_do(p, CMD_PING, 0, 0, 0, 0, &r));
+    uint64_t peer_id = r.w[2], frames = 0;
+    KT_STATUS(mem_task_use((uint32_t)peer_id, &frames), MICA_ERIGHTS);
+    KT_STATUS(mem_task_use(1, &frames), MICA_ERIGHTS);
+    KT_OK(mem_task_use((uint32_t)mica_self_id(), &frames));
+}
+
+/* Attack: while we hold eager pages from the memory server, it crashes and
+ * is restarted, and a peer polls NS_REGISTER("memory") all along. Must:
+ * the peer never gets the name; our pages keep their contents; the new
+ * instance gives us new pages (not a frame that is still ours, not a
+ * livelock) and serves a new peer. */
+KTEST(memory, restart_with_live_clients_and_a_name_poller)
+{
+    KT_OK(mem_alloc(EAGER_VA, EAGER_PAGE, MICA_MAP_WRITE));
+    volatile uint64_t *old = (volatile uint64_t *)(uintptr_t)EAGER_VA;
+    for (unsigned i = 0; i < EAGER_PAGE; i++)
+        old[i * 512] = 0x5ec0000000000000ull | i;
+    uint64_t control, mem;
+    KT_OK(ns_boot_cap(NS_CAP_CONTROL, &control));
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
+    KT_OK(peer_send(p, CMD_NAME_POLL, 0, SEC_NAME_MEMORY, 1500, 0));
+    mica_sleep_ms(50);
+    long looked = ns_lookup_via(control, "memory", &mem);
+    struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, rep;
+    long crash = looked == MICA_OK ? kt_call(mem, &req, &rep, WAIT_MS) : looked;
+    if (looked == MICA_OK)
+        mica_handle_close(mem);
+    mica_handle_close(control);
+    struct mica_msg r;
+    long polled = peer_wait(p, &r, WAIT_MS);
+    unsigned intact = 0;
+    for (unsigned i = 0; i < EAGER_PAGE; i++)
+        intact += old[i * 512] == (0x5ec0000000000000ull | i);
+    long again = mem_alloc(EAGER_VA2, EAGER_PAGE, MICA_MAP_WRITE);
+    volatile uint64_t *fresh = (volatile uint64_t *)(uintptr_t)EAGER_VA2;
+    bool zeroed = again == MICA_OK;
+    for (unsigned i = 0; again == MICA_OK && i < EAGER_PAGE; i++) {
+        zeroed = zeroed && fresh[i * 512] == 0;
+        fresh[i * 512] = i;
+    }
+    unsigned still = 0; /* our old pages were not handed to us twice */
+    for (unsigned i = 0; i < EAGER_PAGE; i++)
+        still += old[i * 512] == (0x5ec0000000000000ull | i);
+    struct peer *q = peer_start(SEC_PEER);
+    long q_mem = q ? peer_do(q, CMD_MEM_WORKS, 0, 0, 0, 0, NULL) : MICA_EDEAD;
+    if (again == MICA_OK)
+        mem_free(EAGER_VA2, EAGER_PAGE);
+    KT_STATUS(crash, MICA_ELOST); /* it faulted on our request */
+    KT_OK(polled);
+    KT_EQ(r.w[2], 0);     /* the poller never got the name */
+    KT_CMP(r.w[3], >, 0); /* and it did try */
+    KT_EQ(intact, EAGER_PAGE);
+    KT_OK(again);
+    KT_ASSERT(zeroed);
+    KT_EQ(still, EAGER_PAGE);
+    KT_OK(q_mem);
+}
