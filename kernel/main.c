@@ -103,6 +103,7 @@ static void start_init(void)
             kprintf("mica: boot failed reason=\"init was refused\": no user space\n");
             return;
         }
+        modules_set_first(m);
         boot_caps_grant(init, &boot_info.fb);
         /* init's budget is what the kernel has left once the memory
          * server's RAM is set aside, less a reserve of its own. */

@@ -62,3 +62,15 @@ const struct boot_module *modules_get(size_t i)
 {
     return i < accepted_count ? &accepted[i] : NULL;
 }
+
+static const struct boot_module *first;
+
+void modules_set_first(const struct boot_module *m)
+{
+    first = m;
+}
+
+bool modules_is_first(const struct boot_module *m)
+{
+    return m && m == first;
+}

@@ -4,6 +4,8 @@
 #ifndef MICA_BOOT_MODULES_H
 #define MICA_BOOT_MODULES_H
 
+#include <stdbool.h>
+
 #include "boot/elf_check.h"
 #include "boot/multiboot2.h"
 
@@ -17,5 +19,9 @@ struct boot_module {
 /* Validates and reports every module; returns how many were accepted. */
 size_t modules_check(const struct mb2_info *info);
 const struct boot_module *modules_get(size_t i);
+/* The module the kernel started as the first task (init): it is not
+ * started again on request (SYS_TASK_SPAWN refuses it). */
+void modules_set_first(const struct boot_module *m);
+bool modules_is_first(const struct boot_module *m);
 
 #endif

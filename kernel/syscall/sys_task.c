@@ -151,7 +151,7 @@ int64_t sys_task_spawn(struct trap_frame *f, struct thread *self)
     const struct boot_module *m = module_named(name);
     if (!m)
         return MICA_ENOENT;
-    if (strcmp(name, "init") == 0)
+    if (modules_is_first(m))
         return MICA_EINVAL; /* the supervisor itself is not restartable */
     int64_t slot = handle_free_slot(&self->task->handles);
     if (slot < 0)

@@ -14,5 +14,7 @@ void cmd_crash(const char *args);
 void cmd_fuzz(const char *args);
 void cmd_bench(const char *args);
 void cmd_tests(const char *args);
+void cmd_run(const char *args);
+void cmd_kill(const char *args);
 
 #endif

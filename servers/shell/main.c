@@ -182,6 +182,8 @@ static const struct command commands[] = {
     {"fuzz", "fuzz <seed> <calls>: hostile syscalls from a fresh task", cmd_fuzz},
     {"bench", "run the benchmarks", cmd_bench},
     {"tests", "run the in-guest test suite", cmd_tests},
+    {"run", "run <program>: start an on-demand program in the background", cmd_run},
+    {"kill", "kill <id|program>: end a program started with run", cmd_kill},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
