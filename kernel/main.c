@@ -18,6 +18,7 @@
 #include "object/endpoint.h"
 #include "object/notification.h"
 #include "sched/sched.h"
+#include "syscall/sys_common.h"
 #include "task/task.h"
 
 #include <string.h>
@@ -110,7 +111,8 @@ static void start_init(void)
         uint64_t left = pmm_free_frames(mem_frames());
         left = left > KERNEL_RESERVE_FRAMES ? left - KERNEL_RESERVE_FRAMES : 0;
         budget_root(init, left + init->budget.used[BUDGET_FRAMES], MAX_TASKS - 1,
-                    MAX_THREADS, OBJECT_SLOTS - KERNEL_RESERVE_OBJECTS);
+                    MAX_THREADS, OBJECT_SLOTS - KERNEL_RESERVE_OBJECTS,
+                    sys_mem_ram_frames());
         report_user_wx();
         return;
     }

@@ -237,14 +237,18 @@ struct mica_msg {
 /* A task's kernel budget (SYS_TASK_SPAWN): the kernel memory frames
  * (page tables, image, stack and IPC-buffer frames), task slots, thread
  * slots and object slots (endpoints and notifications) it and its
- * children may use. It is carved out of the payer's own budget; 0 in a
- * field asks for the default (none for tasks). */
+ * children may use, and the pages of RAM it may hold from the memory
+ * server (a quota the kernel only carries down the tree, and the memory
+ * server enforces: SYS_TASK_INFO tells it). It is carved out of the
+ * payer's own budget; 0 in a field asks for the default (none for tasks;
+ * for pages, half of what the payer has left). */
 struct mica_budget {
     uint64_t frames;
     uint32_t tasks;
     uint32_t threads;
     uint32_t objects;
     uint32_t reserved; /* 0 */
+    uint64_t pages;
 };
 #define MICA_BUDGET_DEFAULT_FRAMES  256
 #define MICA_BUDGET_DEFAULT_THREADS 8
@@ -265,6 +269,10 @@ struct mica_task_info {
     /* The same for object slots (endpoints and notifications). */
     uint64_t objects;
     uint64_t objects_limit;
+    /* Its memory-server page quota, and how much of it its children's
+     * quotas take: it may hold mem_pages_limit - mem_pages_children. */
+    uint64_t mem_pages_children;
+    uint64_t mem_pages_limit;
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
 

@@ -72,5 +72,7 @@ void *sys_log_object(void);
 /* The RAM and screen objects, as init's boot capabilities (sys_mem.c). */
 struct mb2_framebuffer;
 void sys_mem_boot(struct task *init, const struct mb2_framebuffer *fb);
+/* The frames of the RAM object: init's memory-server page quota. */
+uint64_t sys_mem_ram_frames(void);
 
 #endif

@@ -77,6 +77,11 @@ void sys_mem_boot(struct task *init, const struct mb2_framebuffer *fb)
     task_set_frame_keeper(owned_by_ram);
 }
 
+uint64_t sys_mem_ram_frames(void)
+{
+    return ram.frames;
+}
+
 static bool user_page(uint64_t va)
 {
     return va % 4096 == 0 && va >= 4096 && arch_user_range(va, 4096);

@@ -27,13 +27,23 @@ void budget_uncharge(struct task *t, enum budget_kind kind, uint64_t n)
 }
 
 void budget_root(struct task *t, uint64_t frames, uint64_t tasks, uint64_t threads,
-                 uint64_t objects)
+                 uint64_t objects, uint64_t pages)
 {
     t->budget.limit[BUDGET_OBJECTS] = objects;
+    t->budget.limit[BUDGET_PAGES] = pages;
     t->budget.limit[BUDGET_FRAMES] = frames;
     t->budget.limit[BUDGET_TASKS] = tasks;
     t->budget.limit[BUDGET_THREADS] = threads;
     t->budget.parent = 0;
+}
+
+/* The memory-server pages a task has not given to its children. */
+static uint64_t pages_left(const struct task *t)
+{
+    const struct budget *b = &t->budget;
+    return b->limit[BUDGET_PAGES] > b->used[BUDGET_PAGES]
+               ? b->limit[BUDGET_PAGES] - b->used[BUDGET_PAGES]
+               : 0;
 }
 
 /* A field of a wanted budget, or its default when 0. */
@@ -52,9 +62,10 @@ int budget_carve(struct task *parent, struct task *child, const struct mica_budg
         [BUDGET_TASKS] = want->tasks,
         [BUDGET_THREADS] = wanted(want->threads, MICA_BUDGET_DEFAULT_THREADS),
         [BUDGET_OBJECTS] = wanted(want->objects, MICA_BUDGET_DEFAULT_OBJECTS),
+        [BUDGET_PAGES] = wanted(want->pages, pages_left(parent) / 2),
     };
     /* The child's own slot is part of what it is given. */
-    uint64_t take[BUDGET_KINDS] = {limit[0], limit[1] + 1, limit[2], limit[3]};
+    uint64_t take[BUDGET_KINDS] = {limit[0], limit[1] + 1, limit[2], limit[3], limit[4]};
     for (int k = 0; k < BUDGET_KINDS; k++) {
         if (!budget_charge(parent, (enum budget_kind)k, take[k])) {
             while (k-- > 0)

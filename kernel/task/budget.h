@@ -26,6 +26,7 @@ enum budget_kind {
     BUDGET_TASKS,
     BUDGET_THREADS,
     BUDGET_OBJECTS, /* endpoint and notification slots (object/object.h) */
+    BUDGET_PAGES,   /* memory-server pages: only carried, the server enforces */
     BUDGET_KINDS
 };
 
@@ -43,7 +44,7 @@ void budget_uncharge(struct task *t, enum budget_kind kind, uint64_t n);
 /* Sets the first task's limits (what it already uses stays counted):
  * everything the kernel can give. */
 void budget_root(struct task *t, uint64_t frames, uint64_t tasks, uint64_t threads,
-                 uint64_t objects);
+                 uint64_t objects, uint64_t pages);
 
 /* Carves `want` (MICA_BUDGET_DEFAULT_* where a field is 0) out of
  * parent's budget for the new task child. MICA_OK or MICA_ENOMEM. */

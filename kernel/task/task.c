@@ -202,7 +202,7 @@ struct task *task_spawn_module(const struct boot_module *m, unsigned priority,
     if (!t)
         return refuse(NULL, m->name, "no task slot", err);
     if (!parent) {
-        budget_root(t, UINT64_MAX, MAX_TASKS, MAX_THREADS, MAX_ENDPOINTS);
+        budget_root(t, UINT64_MAX, MAX_TASKS, MAX_THREADS, MAX_ENDPOINTS, 0);
     } else if (budget_carve(parent, t, want) != MICA_OK) {
         t->used = false;
         return refuse(NULL, m->name, "over the spawner's budget", err);

@@ -87,34 +87,6 @@ static bool has_word(const char *line, const char *word)
     return false;
 }
 
-/* The word `budget=F,T,Th,O` of a command line, if there is one and it is
- * well formed (else the kernel's defaults: all zero). */
-static struct mica_budget budget_of(const char *name, const char *cmdline)
-{
-    struct mica_budget b = {0};
-    const char *p = strstr(cmdline, "budget=");
-    if (!p || (p != cmdline && p[-1] != ' '))
-        return b;
-    p += strlen("budget=");
-    uint64_t v[4] = {0};
-    for (unsigned i = 0; i < 4; i++) {
-        if (*p < '0' || *p > '9')
-            goto bad;
-        while (*p >= '0' && *p <= '9' && v[i] < (1u << 30))
-            v[i] = v[i] * 10 + (uint64_t)(*p++ - '0');
-        if (*p != (i < 3 ? ',' : ' ') && !(i == 3 && *p == '\0'))
-            goto bad;
-        p++;
-    }
-    return (struct mica_budget){v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3], 0};
-bad:;
-    char line[128];
-    snprintf(line, sizeof(line),
-             "mica: init: module %s: bad budget= word; defaults used\n", name);
-    log_line(line);
-    return b;
-}
-
 /* The value of word `key=` of a command line, up to the next space, into
  * out ("" when there is none or it does not fit). */
 static void word_value(const char *cmdline, const char *key, char *out, size_t size)
@@ -132,6 +104,39 @@ static void word_value(const char *cmdline, const char *key, char *out, size_t s
         }
         return;
     }
+}
+
+/* The word `budget=<frames>,<tasks>,<threads>,<objects>[,<pages>]` of a
+ * command line, if there is one and it is well formed (else the kernel's
+ * defaults: all zero). */
+static struct mica_budget budget_of(const char *name, const char *cmdline)
+{
+    char text[WORDS_MAX];
+    word_value(cmdline, "budget", text, sizeof(text));
+    if (!text[0])
+        return (struct mica_budget){0};
+    uint64_t v[5] = {0};
+    unsigned n = 0;
+    for (const char *p = text; n < 5;) {
+        if (*p < '0' || *p > '9')
+            break;
+        while (*p >= '0' && *p <= '9' && v[n] < (1u << 30))
+            v[n] = v[n] * 10 + (uint64_t)(*p++ - '0');
+        n++;
+        if (*p == '\0') {
+            if (n >= 4)
+                return (struct mica_budget){
+                    v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3], 0, v[4]};
+            break;
+        }
+        if (*p++ != ',')
+            break;
+    }
+    char line[128];
+    snprintf(line, sizeof(line),
+             "mica: init: module %s: bad budget= word; defaults used\n", name);
+    log_line(line);
+    return (struct mica_budget){0};
 }
 
 /* Whether `item` is one of the comma-separated items of list. */

@@ -24,6 +24,7 @@ struct client {
     uint32_t id;     /* task id, 0 when the slot is free */
     uint64_t task;   /* the task handle it gave us */
     uint64_t frames; /* frames it owns */
+    uint64_t quota;  /* frames it may own, as last asked (main.c) */
     bool pager_set;  /* we are its pager already */
     unsigned nlazy;
     struct region lazy[MEM_LAZY_MAX];

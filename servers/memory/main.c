@@ -108,8 +108,7 @@ static uint64_t usable_frame(struct client *c, long *err)
         long st = zero_frame(index);
         if (st == MICA_OK)
             return index;
-        if (st == MICA_EBUSY &&
-            frames_give(&srv.frames, index, c->id, OWNER_PREDECESSOR))
+        if (st == MICA_EBUSY && frames_give(&srv.frames, index, c->id, OWNER_PREDECESSOR))
             continue;
         frames_free(&srv.frames, index, c->id);
         *err = st;
@@ -117,10 +116,36 @@ static uint64_t usable_frame(struct client *c, long *err)
     }
 }
 
-/* Gives c a fresh zeroed frame at va. */
+/* The frames task `id` may hold: its memory-server page quota, which its
+ * spawner set in its kernel budget, less what its own children's quotas
+ * take (SYS_TASK_INFO). 0 when the task is gone. */
+static uint64_t quota_of(uint32_t id)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
+        if (ti.id == id && ti.state != MICA_TASK_DEAD)
+            return ti.mem_pages_limit > ti.mem_pages_children
+                       ? ti.mem_pages_limit - ti.mem_pages_children
+                       : 0;
+    return 0;
+}
+
+/* Whether c may take n more frames. The quota is asked again only when the
+ * kept one says no (its children may have died since). */
+static bool quota_allows(struct client *c, uint64_t n)
+{
+    if (c->frames + n <= c->quota)
+        return true;
+    c->quota = quota_of(c->id);
+    return c->frames + n <= c->quota;
+}
+
+/* Gives c a fresh zeroed frame at va, within its quota. */
 static long give_page(struct client *c, uint64_t va, unsigned flags)
 {
     long st = MICA_OK;
+    if (!quota_allows(c, 1))
+        return MICA_ENOMEM;
     uint64_t index = usable_frame(c, &st);
     if (index == FRAME_NONE)
         return st;
@@ -423,7 +448,8 @@ static void dispatch(struct request *rq, struct response *rs)
     if ((rq->msg.info & ~INFO_KNOWN_BITS) || MICA_INFO_LEN(rq->msg.info) ||
         NS_BADGE_TASK(rq->badge) == 0 ||
         (rq->badge > UINT32_MAX &&
-         !(label == MEM_TASK_USE && rq->badge == (NS_BADGE_TASK(rq->badge) | NS_BADGE_CONTROL))) ||
+         !(label == MEM_TASK_USE &&
+           rq->badge == (NS_BADGE_TASK(rq->badge) | NS_BADGE_CONTROL))) ||
         (rq->handle_in && label != MEM_HELLO)) {
         rs->status = label == MICA_LABEL_PAGE_FAULT ? MICA_FAULT_KILL : MICA_EINVAL;
         return;

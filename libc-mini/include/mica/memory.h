@@ -15,8 +15,10 @@
  *   MEM_HELLO     handle attached (MICA_INFO_HANDLE, w[0]) = the caller's
  *                 task handle (MICA_HANDLE_SELF). Saying it twice is fine.
  *   MEM_ALLOC     w[0] = va, w[1] = pages, w[2] = flags. Maps fresh pages
- *                 at once, all or none (MICA_ENOMEM, MICA_EBUSY when a page
- *                 of the range is already mapped).
+ *                 at once, all or none (MICA_ENOMEM, also past the
+ *                 caller's quota: the pages of its kernel budget, less its
+ *                 children's; MICA_EBUSY when a page of the range is
+ *                 already mapped).
  *   MEM_FREE      w[0] = va, w[1] = pages. Unmaps the caller's pages in the
  *                 range and frees them; pages that are not mapped are
  *                 skipped. Reply w[0] = pages freed.

@@ -180,10 +180,24 @@ KTEST(mem, task_use_matches_stats)
 #define EXHAUST_BASE  0x0000090000000000ull /* 9 TiB: a range of its own */
 #define EXHAUST_CHUNK 512ull                /* pages: 2 MiB */
 
+/* Allocating until refused ends at our quota (the memory-server pages of
+ * our kernel budget, less our children's), not at the end of RAM: the
+ * server keeps frames for everybody else. */
+static uint64_t own_quota(void)
+{
+    struct mica_task_info ti;
+    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
+        if (ti.id == mica_self_id())
+            return ti.mem_pages_limit - ti.mem_pages_children;
+    return 0;
+}
+
 KTEST(mem, exhaustion_refused_and_recovered)
 {
     struct mem_stats before, after;
     KT_OK(mem_stats(&before));
+    uint64_t quota = own_quota(), held = 0;
+    KT_OK(mem_task_use((uint32_t)mica_self_id(), &held));
     uint64_t max_chunks = before.total_frames / EXHAUST_CHUNK + 2, chunks = 0;
     long st = MICA_OK;
     while (chunks < max_chunks) {
@@ -213,7 +227,9 @@ KTEST(mem, exhaustion_refused_and_recovered)
     KT_STATUS(one, MICA_ENOMEM);
     KT_CMP(chunks, >, 0);
     KT_OK(st_empty);
-    KT_EQ(empty.free_frames, 0);
+    KT_CMP(quota, <, before.total_frames);
+    KT_CMP(empty.free_frames, >, 0);                       /* RAM left for the others */
+    KT_EQ(held + chunks * EXHAUST_CHUNK + singles, quota); /* exactly our quota */
     KT_EQ(freed, (long)(chunks * EXHAUST_CHUNK + singles));
     KT_EQ(after.free_frames, before.free_frames);
     KT_EQ(after.own_frames, before.own_frames);

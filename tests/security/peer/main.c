@@ -597,6 +597,18 @@ static void dispatch(const struct mica_msg *m)
         report(0, st, (uint64_t)MICA_REPLY_STATUS(rep.info), 0);
         return;
     }
+    case CMD_MEM_HOG: {
+        enum { CHUNK = 256 };
+        const uint64_t base = 0x0000200000000000ull; /* 32 TiB: a range of its own */
+        uint64_t got = 0;
+        long st;
+        while ((st = mem_alloc(base + got * PAGE, CHUNK, MICA_MAP_WRITE)) == MICA_OK)
+            got += CHUNK;
+        while ((st = mem_alloc(base + got * PAGE, 1, MICA_MAP_WRITE)) == MICA_OK)
+            got++;
+        report(0, st, got, 0);
+        return;
+    }
     case CMD_CALL_NAMED: {
         static const char *const names[] = SEC_NAMES;
         uint64_t h;

@@ -5,7 +5,9 @@
  * taken while it restarts; and a restarted server serves clients that
  * still hold frames its predecessor gave them: those frames stay theirs
  * (the kernel maps a RAM frame once) and the new instance hands out
- * others, rather than retrying one held frame for ever.
+ * others, rather than retrying one held frame for ever. And no client
+ * takes more than its quota (the memory-server pages of its kernel
+ * budget, set by its spawner), so one task cannot starve the others.
  */
 #include <mica/memory.h>
 #include <mica/ns.h>
@@ -84,4 +86,45 @@ KTEST(memory, restart_with_live_clients_and_a_name_poller)
     KT_ASSERT(zeroed);
     KT_EQ(still, EAGER_PAGE);
     KT_OK(q_mem);
+}
+
+/* Attack: a peer allocates until refused, to leave nobody any RAM. Must:
+ * it is refused at its quota exactly (its budget's pages, out of ours),
+ * the server still has free frames, and we can allocate. */
+KTEST(memory, one_client_cannot_take_all_ram)
+{
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
+    struct mica_msg r;
+    KT_OK(peer_do(p, CMD_PING, 0, 0, 0, 0, &r));
+    uint64_t peer_id = r.w[2];
+    KT_OK(peer_send(p, CMD_MEM_HOG, 0, 0, 0, 0));
+    KT_OK(peer_wait(p, &r, 30000));
+    struct mica_task_info ti = {0};
+    bool found = false;
+    for (uint32_t i = 0; !found && mica_task_info(i, &ti) == MICA_OK; i++)
+        found = ti.id == peer_id;
+    /* What it holds now, asked through our control handle. */
+    uint64_t control, mem, held = 0;
+    KT_OK(ns_boot_cap(NS_CAP_CONTROL, &control));
+    long looked = ns_lookup_via(control, "memory", &mem);
+    mica_handle_close(control);
+    long use =
+        looked == MICA_OK ? mem_task_use_via(mem, (uint32_t)peer_id, &held) : looked;
+    if (looked == MICA_OK)
+        mica_handle_close(mem);
+    struct mem_stats ms;
+    long stats = mem_stats(&ms);
+    long ours = mem_alloc(EAGER_VA2, 1, MICA_MAP_WRITE);
+    if (ours == MICA_OK)
+        mem_free(EAGER_VA2, 1);
+    KT_STATUS(result_status(&r), MICA_ENOMEM);
+    KT_ASSERT(found);
+    KT_CMP(r.w[2], >, 0);
+    KT_OK(use);
+    KT_EQ(held, ti.mem_pages_limit - ti.mem_pages_children); /* its quota, exactly */
+    KT_CMP(held, >=, r.w[2]);
+    KT_OK(stats);
+    KT_CMP(ms.free_frames, >, 0);
+    KT_OK(ours);
 }
