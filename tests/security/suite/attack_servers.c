@@ -218,3 +218,77 @@ KTEST(servers, input_capability_cannot_be_minted)
     KT_OK(st);
     KT_STATUS(MICA_REPLY_STATUS(rep.info), MICA_ERIGHTS);
 }
+
+/* Attack: register our name with a handle we may not pass on (no GRANT):
+ * init would hand out copies of something it never got. Must: the kernel
+ * drops the attachment and init refuses (MICA_EINVAL). */
+KTEST(servers, register_needs_a_handle_that_travels)
+{
+    long weak = mica_handle_copy(kt_endpoint(), MICA_RIGHT_SEND, 0);
+    KT_CMP(weak, >, 0);
+    struct mica_msg req = {MICA_INFO(NS_REGISTER, put_name(SEC_CTL_NAME)) |
+                               MICA_INFO_HANDLE,
+                           {(uint64_t)weak}},
+                    rep;
+    long st = ns_request(&req, &rep);
+    mica_handle_close((uint64_t)weak);
+    KT_STATUS(st, MICA_EINVAL);
+}
+
+/* Attack: say MEM_HELLO again with a handle that is no task's (a
+ * notification), to have the server use junk, or a handle we choose, for
+ * our mappings. Must: the server keeps the task handle it has (a known
+ * client's new handle is not taken), so our allocations still land in our
+ * own space; and the junk is not kept (our table does not fill). */
+KTEST(servers, memory_hello_cannot_replace_the_task_handle)
+{
+    uint64_t mem, ntf;
+    KT_OK(mem_alloc(MINE_VA, 1, MICA_MAP_WRITE)); /* we are a known client */
+    KT_EQ(mem_free(MINE_VA, 1), 1);
+    KT_OK(kt_lookup("memory", &mem, WAIT_MS));
+    KT_HANDLE(ntf,
+              mica_handle_copy(kt_notification(), MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0));
+    struct mica_msg req = {MICA_INFO(MEM_HELLO, 0) | MICA_INFO_HANDLE, {ntf}}, rep;
+    long st = kt_call(mem, &req, &rep, WAIT_MS);
+    mica_handle_close(ntf);
+    mica_handle_close(mem);
+    KT_OK(st);
+    volatile uint64_t *page = (volatile uint64_t *)(uintptr_t)MINE_VA;
+    KT_OK(mem_alloc(MINE_VA, 1, MICA_MAP_WRITE));
+    *page = 0x77;
+    KT_EQ(*page, 0x77);
+    KT_EQ(mem_free(MINE_VA, 1), 1);
+    KT_OK(sec_system_answers());
+}
+
+/* Attack: forge the kernel's page-fault message to the memory server, to
+ * have it map a page where we have no lazy region. Must: the answer is
+ * "kill" (nothing mapped: the address stays empty), and nothing happens
+ * to us, since a fault message from a task speaks only for that task. */
+KTEST(servers, forged_page_fault_maps_nothing)
+{
+    uint64_t mem;
+    KT_OK(kt_lookup("memory", &mem, WAIT_MS));
+    struct mica_msg req = {MICA_INFO(MICA_LABEL_PAGE_FAULT, 0),
+                           {MINE_VA, MICA_FAULT_WRITE | MICA_FAULT_USER, 0x400000}},
+                    rep;
+    long st = kt_call(mem, &req, &rep, WAIT_MS);
+    mica_handle_close(mem);
+    KT_OK(st);
+    KT_NE(MICA_INFO_LABEL(rep.info), MICA_FAULT_RESOLVED);
+    /* The page is still ours to allocate: nothing was mapped there. */
+    KT_OK(mem_alloc(MINE_VA, 1, MICA_MAP_WRITE));
+    KT_EQ(mem_free(MINE_VA, 1), 1);
+}
+
+/* Attack: a write longer than an IPC buffer, to overrun the console's.
+ * Must: refused before delivery (MICA_ERANGE from the kernel). */
+KTEST(servers, console_write_longer_than_a_buffer_refused)
+{
+    uint64_t con;
+    KT_OK(kt_lookup("console", &con, WAIT_MS));
+    struct mica_msg req = {MICA_INFO(CON_WRITE, MICA_IPC_PAYLOAD_MAX + 1), {0}}, rep;
+    long st = kt_call(con, &req, &rep, WAIT_MS);
+    mica_handle_close(con);
+    KT_STATUS(st, MICA_ERANGE);
+}
