@@ -323,3 +323,18 @@ long mica_module_info(uint64_t sys, uint32_t index, struct mica_module_info *out
 {
     return syscall3(SYS_MODULE_INFO, sys, index, (uint64_t)(uintptr_t)out);
 }
+
+bool mica_task_find(uint64_t id, struct mica_task_info *out)
+{
+    struct mica_task_info ti;
+    struct mica_task_info *t = out ? out : &ti;
+    /* The kernel's table has at most a few dozen slots; the scan ends at
+     * the first index past it (MICA_ENOENT). */
+    for (uint32_t i = 0; i < 4096 && mica_task_info(i, t) == MICA_OK; i++) {
+        if (t->id == id && t->state != MICA_TASK_DEAD) {
+            t->name[sizeof(t->name) - 1] = '\0';
+            return true;
+        }
+    }
+    return false;
+}

@@ -200,15 +200,6 @@ static long op_null_syscall(void)
 static uint64_t peer_ep; /* our send handle to benchpeer; 0: not reached */
 static uint64_t peer_id;
 
-static bool task_alive(uint64_t id)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id == id)
-            return ti.state != MICA_TASK_DEAD;
-    return false;
-}
-
 /* Whether `h` leads to the benchpeer we started (and not, say, one of an
  * earlier run that has not quite gone yet). */
 static bool is_our_peer(uint64_t h)
@@ -249,7 +240,7 @@ static void peer_stop(void)
     if (mica_call(peer_ep, &req, &reply, NOTIFY_WAIT_MS) != MICA_OK)
         log_line("bench: benchpeer did not take its exit request\n");
     uint64_t deadline = mica_clock_ms() + NOTIFY_WAIT_MS;
-    while (task_alive(peer_id) && mica_clock_ms() < deadline)
+    while (mica_task_find(peer_id, NULL) && mica_clock_ms() < deadline)
         mica_sleep_ms(PEER_RETRY_MS);
     mica_handle_close(peer_ep);
     peer_ep = 0;

@@ -22,9 +22,6 @@
 /* Our heap is the static arena, never the memory server (malloc.c). */
 const bool mica_heap_arena_only = true;
 
-/* Bound on the task scan, well above the kernel's task table. */
-#define TASK_SCAN_MAX 256
-
 /* info bits a request may use: label, payload length, handle flag. */
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
 
@@ -79,23 +76,6 @@ static void log_server_state(const char *name, const char *state)
     int n = snprintf(line, sizeof(line), "mica: server name=%s state=%s\n", name, state);
     if (n > 0 && (size_t)n < sizeof(line))
         mica_debug_write(line, (size_t)n);
-}
-
-/* ---- Facts about the sender. */
-
-/* Finds the live task with this id; false if there is none. */
-static bool task_by_id(uint64_t id, struct mica_task_info *out)
-{
-    for (uint32_t i = 0; i < TASK_SCAN_MAX; i++) {
-        long st = mica_task_info(i, out);
-        if (st != MICA_OK)
-            return false;
-        if (out->id == id && out->state != MICA_TASK_DEAD) {
-            out->name[sizeof(out->name) - 1] = '\0';
-            return true;
-        }
-    }
-    return false;
 }
 
 /* ---- Who runs what: every task init started, and as which module. The
@@ -245,7 +225,7 @@ static long claim_entry(const char *name, uint64_t owner, struct entry **out)
     struct mica_task_info ti;
     struct entry *e = find_entry(name);
     if (e) {
-        if (task_by_id(e->owner, &ti))
+        if (mica_task_find(e->owner, &ti))
             return MICA_EBUSY;
         mica_handle_close(e->handle);
         e->name[0] = '\0';
@@ -339,7 +319,7 @@ static void do_deaths(struct request *rq, struct response *rs)
     }
     for (unsigned i = 0; i < MAX_INSTANCES; i++) {
         uint64_t id = instances[i].id;
-        if (!id || task_by_id(id, &ti))
+        if (!id || mica_task_find(id, &ti))
             continue;
         for (unsigned k = 0; k < NS_MAX_ENTRIES; k++) {
             if (registry[k].name[0] && registry[k].owner == id) {
@@ -413,7 +393,7 @@ static void do_lookup(struct request *rq, struct response *rs)
     struct mica_task_info owner;
     /* A server that died is not there, whatever its entry says, until its
      * restarted instance registers again: clients retry on MICA_ENOENT. */
-    if (!e || !task_by_id(e->owner, &owner)) {
+    if (!e || !mica_task_find(e->owner, &owner)) {
         rs->status = MICA_ENOENT;
         return;
     }

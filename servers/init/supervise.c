@@ -174,15 +174,6 @@ bool supervise_has_cap(const char *module, const char *cap)
     return p && listed(p->caps, cap);
 }
 
-static bool alive(uint64_t id)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id == id)
-            return ti.state != MICA_TASK_DEAD;
-    return false;
-}
-
 /* Starts a module and watches it; returns its id or an error, and in
  * *task the handle to it that the kernel gives the spawner (KILL, GRANT).
  * `again` tells the kernel whether a crash of this instance will be
@@ -269,7 +260,7 @@ static void watcher(uint64_t arg, void *ipc_buffer)
             continue;
         tell_main_deaths();
         for (unsigned i = 0; i < server_count; i++)
-            if (servers[i].id && !alive(servers[i].id))
+            if (servers[i].id && !mica_task_find(servers[i].id, NULL))
                 restart(&servers[i]);
     }
 }

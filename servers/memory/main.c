@@ -122,12 +122,11 @@ static uint64_t usable_frame(struct client *c, long *err)
 static uint64_t quota_of(uint32_t id)
 {
     struct mica_task_info ti;
-    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id == id && ti.state != MICA_TASK_DEAD)
-            return ti.mem_pages_limit > ti.mem_pages_children
-                       ? ti.mem_pages_limit - ti.mem_pages_children
-                       : 0;
-    return 0;
+    if (!mica_task_find(id, &ti))
+        return 0;
+    return ti.mem_pages_limit > ti.mem_pages_children
+               ? ti.mem_pages_limit - ti.mem_pages_children
+               : 0;
 }
 
 /* Whether c may take n more frames. The quota is asked again only when the

@@ -73,15 +73,6 @@ void cmd_crash(const char *args)
         printf("crash: %s: %s\n", name, mica_status_name(st));
 }
 
-static bool task_alive(uint64_t id)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id == id)
-            return ti.state != MICA_TASK_DEAD;
-    return false;
-}
-
 void cmd_fuzz(const char *args)
 {
     char *end;
@@ -115,7 +106,7 @@ void cmd_fuzz(const char *args)
     /* The fuzzer exits after its report; once it is gone, everything it
      * made must be back with the kernel. */
     start = mica_clock_ms();
-    while (task_alive(id) && mica_clock_ms() - start < FUZZ_LOOKUP_MS)
+    while (mica_task_find(id, NULL) && mica_clock_ms() - start < FUZZ_LOOKUP_MS)
         mica_sleep_ms(10);
     if (mica_mem_info(&after) == MICA_OK)
         printf("fuzz: kernel held before=%llu after=%llu KiB\n",

@@ -29,20 +29,11 @@ struct job {
 
 static struct job jobs[MAX_JOBS];
 
-static bool alive(uint64_t id)
-{
-    struct mica_task_info ti;
-    for (uint32_t i = 0; mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id == id)
-            return ti.state != MICA_TASK_DEAD;
-    return false;
-}
-
 /* Forgets the jobs that ended by themselves. */
 static void prune(void)
 {
     for (unsigned i = 0; i < MAX_JOBS; i++) {
-        if (jobs[i].id && !alive(jobs[i].id)) {
+        if (jobs[i].id && !mica_task_find(jobs[i].id, NULL)) {
             mica_handle_close(jobs[i].handle);
             jobs[i].id = 0;
         }

@@ -120,6 +120,9 @@ long mica_task_start(uint64_t sys, const char *name, unsigned priority, uint64_t
 long mica_task_start_for(uint64_t sys, const char *name, unsigned priority,
                          const struct mica_budget *budget, uint64_t payer,
                          uint64_t *task);
+/* Whether a live task has this id; its SYS_TASK_INFO in *out (may be
+ * NULL). The one "is task id alive" of every program. */
+bool mica_task_find(uint64_t id, struct mica_task_info *out);
 /* Ends the task behind a task handle that has MICA_RIGHT_KILL. */
 long mica_task_kill(uint64_t task);
 /* `restart`: whether the caller will restart the task when it dies (the

@@ -82,11 +82,7 @@ static void to_stash(uint64_t badge, const struct mica_msg *m)
 
 bool task_alive(uint64_t id)
 {
-    struct mica_task_info ti;
-    for (uint32_t i = 0; i < 256 && mica_task_info(i, &ti) == MICA_OK; i++)
-        if (ti.id == id)
-            return ti.state != MICA_TASK_DEAD;
-    return false;
+    return mica_task_find(id, NULL);
 }
 
 bool peer_alive(const struct peer *p)
