@@ -49,7 +49,8 @@
     X(28, MODULE_INFO, "(sys, index, struct mica_module_info *): describe a module")     \
     X(29, LOG_BIND, "(log, ntf, bits): take over showing the kernel log")                \
     X(30, LOG_READ, "(log, uint64_t *pos, buf, len): copy kernel log bytes")             \
-    X(31, TASK_KILL, "(task): end the task (needs KILL on the handle)")
+    X(31, TASK_KILL, "(task): end the task (needs KILL on the handle)")                  \
+    X(32, TASK_NOTIFY_DEATH, "(task, ntf, bits): signal bits on ntf when the task dies")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,

@@ -7,6 +7,7 @@
  *   sys_ipc.c     SEND RECV CALL REPLY REPLY_RECV NOTIFY_* *_CREATE
  *   sys_cap.c     HANDLE_CLOSE HANDLE_COPY
  *   sys_task.c    EXIT YIELD CLOCK TASK_INFO TASK_SPAWN TASK_WATCH TASK_KILL
+ *                 TASK_NOTIFY_DEATH
  *                 MODULE_INFO THREAD_CREATE
  *   sys_device.c  IOPORT_ENABLE IRQ_BIND IRQ_ACK SYSTEM
  *   sys_mem.c     MAP UNMAP SET_PAGER MEM_INFO RAM_INFO
@@ -66,6 +67,7 @@ SYSCALL_HANDLER(module_info);
 SYSCALL_HANDLER(log_bind);
 SYSCALL_HANDLER(log_read);
 SYSCALL_HANDLER(task_kill);
+SYSCALL_HANDLER(task_notify_death);
 
 /* The kernel log object, for init's boot capability (sys_log.c). */
 void *sys_log_object(void);

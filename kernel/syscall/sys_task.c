@@ -6,6 +6,7 @@
  *   SYS_TASK_INFO                    describe a task (anyone)
  *   SYS_THREAD_CREATE                a new thread in the caller's task
  *   SYS_TASK_KILL                    end a task the caller holds KILL on
+ *   SYS_TASK_NOTIFY_DEATH            be told when a task one manages dies
  *   SYS_MODULE_INFO, SYS_TASK_SPAWN, SYS_TASK_WATCH
  *                                    init's tools (the system capability)
  *
@@ -80,6 +81,23 @@ int64_t sys_task_info(struct trap_frame *f, struct thread *self)
 int64_t sys_thread_create(struct trap_frame *f, struct thread *self)
 {
     return thread_create(ARG(0), ARG(1), ARG(2));
+}
+
+/* Who holds MANAGE on a task (the memory server, for its clients) may be
+ * told of its death; no system capability needed. */
+int64_t sys_task_notify_death(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct task *t = task_arg(self, ARG(0), MICA_RIGHT_MANAGE, &err);
+    if (!t)
+        return err;
+    struct notification *n =
+        object_arg(self, ARG(1), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, &err);
+    if (!n)
+        return err;
+    if (ARG(2) == 0)
+        return MICA_EINVAL;
+    return task_notify_death(t, n, ARG(2));
 }
 
 int64_t sys_task_kill(struct trap_frame *f, struct thread *self)

@@ -43,6 +43,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_LOG_BIND] = sys_log_bind,
     [SYS_LOG_READ] = sys_log_read,
     [SYS_TASK_KILL] = sys_task_kill,
+    [SYS_TASK_NOTIFY_DEATH] = sys_task_notify_death,
 };
 
 void *object_arg(struct thread *self, uint64_t h, enum mica_object_type type,

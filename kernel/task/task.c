@@ -255,6 +255,13 @@ void task_kill(struct task *t)
         object_unref(MICA_OBJ_NOTIFICATION, t->watch);
         t->watch = NULL;
     }
+    for (unsigned k = 0; k < TASK_DEATH_WATCHES; k++) {
+        if (t->death[k].ntf) {
+            notification_signal(t->death[k].ntf, t->death[k].bits);
+            object_unref(MICA_OBJ_NOTIFICATION, t->death[k].ntf);
+            t->death[k].ntf = NULL;
+        }
+    }
     for (uint64_t h = 1; h < HANDLES_PER_TASK; h++)
         if (t->handles.slot[h].type != MICA_OBJ_NONE)
             handle_close(&t->handles, h);
@@ -264,6 +271,25 @@ void task_kill(struct task *t)
     t->pages = 0;
     t->io_bitmap = NULL;
     budget_release(t);
+}
+
+int task_notify_death(struct task *t, struct notification *n, uint64_t bits)
+{
+    unsigned free = TASK_DEATH_WATCHES;
+    for (unsigned k = 0; k < TASK_DEATH_WATCHES; k++) {
+        if (t->death[k].ntf == n) { /* the same watcher again: new bits */
+            t->death[k].bits = bits;
+            return MICA_OK;
+        }
+        if (!t->death[k].ntf && free == TASK_DEATH_WATCHES)
+            free = k;
+    }
+    if (free == TASK_DEATH_WATCHES)
+        return MICA_ENOMEM;
+    object_ref(MICA_OBJ_NOTIFICATION, n);
+    t->death[free].ntf = n;
+    t->death[free].bits = bits;
+    return MICA_OK;
 }
 
 int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)

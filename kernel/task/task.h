@@ -23,6 +23,8 @@
 #define TASK_NAME_LEN   32
 #define USER_STACK_TOP  0x00007ffffff00000ull
 #define USER_STACK_SIZE (64 * 1024)
+/* Watches of SYS_TASK_NOTIFY_DEATH one task may carry. */
+#define TASK_DEATH_WATCHES 3
 /* Threads per task; thread k's IPC buffer is at MICA_IPC_BUFFER - k pages. */
 #define TASK_MAX_THREADS 8
 
@@ -97,6 +99,12 @@ struct task {
     struct notification *watch;
     uint64_t watch_bits;
     bool will_restart; /* the supervisor's word, for the fault line */
+    /* Others told of its death (SYS_TASK_NOTIFY_DEATH: the memory server
+     * for its clients); counted references, NULL: free. */
+    struct {
+        struct notification *ntf;
+        uint64_t bits;
+    } death[TASK_DEATH_WATCHES];
     bool dead;
     struct budget budget; /* kernel memory and slots (budget.h) */
 };
@@ -121,6 +129,9 @@ struct task *task_by_index(unsigned i);
 /* Ends a task: wakes everything blocked on it with MICA_EDEAD, frees its
  * memory, handles and threads. The caller must reschedule if it was current. */
 void task_kill(struct task *t);
+/* Signals `bits` on n (counted reference) when t dies; the same n again
+ * only changes the bits. MICA_ENOMEM when TASK_DEATH_WATCHES are taken. */
+int task_notify_death(struct task *t, struct notification *n, uint64_t bits);
 struct thread *thread_current(void);
 /* A new thread in the current task, entering user mode at entry with
  * rsp = stack_top, rdi = arg and rsi = its IPC buffer address. */

@@ -308,6 +308,11 @@ long mica_task_kill(uint64_t task)
     return syscall3(SYS_TASK_KILL, task, 0, 0);
 }
 
+long mica_task_notify_death(uint64_t task, uint64_t ntf, uint64_t bits)
+{
+    return syscall3(SYS_TASK_NOTIFY_DEATH, task, ntf, bits);
+}
+
 long mica_task_spawn(uint64_t sys, const char *name)
 {
     return mica_task_spawn_at(sys, name, 0);

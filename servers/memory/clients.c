@@ -7,7 +7,6 @@
 #include <mica/syscall.h>
 
 static struct client clients[CLIENTS_MAX];
-static unsigned cursor; /* where client_next() looks first */
 
 struct client *client_find(uint32_t id)
 {
@@ -35,17 +34,6 @@ struct client *client_add(uint32_t id, uint64_t task)
 void client_remove(struct client *c)
 {
     *c = (struct client){0};
-}
-
-struct client *client_next(void)
-{
-    for (unsigned n = 0; n < CLIENTS_MAX; n++) {
-        struct client *c = &clients[cursor];
-        cursor = (cursor + 1) % CLIENTS_MAX;
-        if (c->id)
-            return c;
-    }
-    return NULL;
 }
 
 void client_each(void (*fn)(struct client *c))

@@ -34,8 +34,6 @@ struct client *client_find(uint32_t id);
 /* A fresh entry for id (which must not have one); NULL when full. */
 struct client *client_add(uint32_t id, uint64_t task);
 void client_remove(struct client *c);
-/* The next client in round-robin order, or NULL when there is none. */
-struct client *client_next(void);
 /* Visits every client; fn may remove the one it is given. */
 void client_each(void (*fn)(struct client *c));
 

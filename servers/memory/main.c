@@ -38,6 +38,10 @@ const bool mica_heap_arena_only = true;
 
 #define PAGE MICA_PAGE_SIZE
 
+/* From our own death thread (badge 0): a client died. */
+#define MEM_INTERNAL_DEATHS (MICA_LABELS_MEMORY + 0xff)
+#define DEATH_BIT           1
+
 /* info bits a request may use: label, payload length, handle flag. */
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
 
@@ -48,6 +52,7 @@ struct memory_state {
     uint32_t self;        /* our task id */
     uint64_t own_frames;  /* the frames of our tables, mapped or not yet */
     uint64_t table_first; /* RAM index of the first of them */
+    uint64_t death_ntf;   /* signalled when a client dies (death_thread) */
     struct frames frames;
 };
 
@@ -197,13 +202,6 @@ static void reap_if_dead(struct client *c)
         reap(c);
 }
 
-static void probe_one(void)
-{
-    struct client *c = client_next();
-    if (c)
-        reap_if_dead(c);
-}
-
 static void probe_all(void)
 {
     client_each(reap_if_dead);
@@ -265,6 +263,13 @@ static void do_hello(struct request *rq, struct response *rs)
     long st = probe_task(rq->handle_in);
     if (st != MICA_EINVAL) {
         rs->status = st == MICA_EDEAD ? MICA_EDEAD : MICA_EINVAL;
+        return;
+    }
+    /* Told of its death by the kernel, so that its frames come back
+     * without a probe per request. */
+    st = mica_task_notify_death(rq->handle_in, srv.death_ntf, DEATH_BIT);
+    if (st != MICA_OK) {
+        rs->status = st;
         return;
     }
     c = client_add((uint32_t)rq->badge, rq->handle_in);
@@ -514,6 +519,37 @@ static long setup_tables(uint64_t total)
 
 /* Gets RAM, builds the tables, and registers "memory". On failure *step
  * names what failed. */
+/* ---- Client deaths, told by the kernel. Every client's task carries a
+ * watch (SYS_TASK_NOTIFY_DEATH, set at MEM_HELLO) on our notification; a
+ * thread of ours waits on it and tells the main thread with an internal
+ * request (badge 0: our own unbadged handle, which no client holds), which
+ * then takes back what the dead left. */
+
+static uint8_t death_stack[8192] __attribute__((aligned(16)));
+
+static void death_thread(uint64_t ntf, void *ipc_buffer)
+{
+    (void)ipc_buffer;
+    for (;;) {
+        uint64_t bits;
+        if (mica_notify_wait(ntf, &bits, MICA_WAIT_FOREVER) != MICA_OK)
+            continue;
+        struct mica_msg m = {MICA_INFO(MEM_INTERNAL_DEATHS, 0), {0}}, reply;
+        (void)mica_call(srv.ep_send, &m, &reply, MICA_WAIT_FOREVER);
+    }
+}
+
+static long start_death_watch(void)
+{
+    long ntf = mica_notify_create();
+    if (ntf < 0)
+        return ntf;
+    srv.death_ntf = (uint64_t)ntf;
+    long t = mica_thread_create(death_thread, death_stack + sizeof(death_stack),
+                                (uint64_t)ntf);
+    return t < 0 ? t : MICA_OK;
+}
+
 static long start(const char **step)
 {
     struct mica_mem_info info;
@@ -541,6 +577,10 @@ static long start(const char **step)
     if (st < 0)
         return st;
     srv.ep_send = (uint64_t)st;
+    *step = "death watch";
+    st = start_death_watch();
+    if (st != MICA_OK)
+        return st;
     *step = "register";
     return ns_register("memory", srv.ep_send);
 }
@@ -562,7 +602,10 @@ static enum server_next handle(struct server_request *srq)
 {
     struct request rq = {srq->badge, srq->msg, srq->handle, false};
     struct response rs = {MICA_OK, {0}};
-    probe_one();
+    if (srq->badge == 0 && srq->msg.info == MICA_INFO(MEM_INTERNAL_DEATHS, 0)) {
+        probe_all(); /* a client died: find which, take its frames back */
+        return SERVER_REPLY;
+    }
     dispatch(&rq, &rs);
     srq->keep_handle = rq.handle_kept;
     srq->reply =

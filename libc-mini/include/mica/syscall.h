@@ -125,6 +125,9 @@ long mica_task_start_for(uint64_t sys, const char *name, unsigned priority,
 bool mica_task_find(uint64_t id, struct mica_task_info *out);
 /* Ends the task behind a task handle that has MICA_RIGHT_KILL. */
 long mica_task_kill(uint64_t task);
+/* Signals `bits` on ntf when the task behind `task` (a handle with
+ * MANAGE) dies; a few such watches per task (MICA_ENOMEM past them). */
+long mica_task_notify_death(uint64_t task, uint64_t ntf, uint64_t bits);
 /* `restart`: whether the caller will restart the task when it dies (the
  * kernel's fault line then says action=restarted rather than killed). */
 long mica_task_watch(uint64_t sys, uint64_t id, uint64_t ntf, uint64_t bits,

@@ -172,3 +172,66 @@ KTEST(refs, pager_reference_released_when_task_dies)
     KT_EQ(pinned, with_peer + 1);
     KT_EQ(after, before);
 }
+
+static long notify_death(uint64_t task, uint64_t ntf, uint64_t bits)
+{
+    struct kt_regs r = {{task, ntf, bits}};
+    return kt_syscall(SYS_TASK_NOTIFY_DEATH, &r, 0);
+}
+
+/* Attack: be told of a task's death, or use up its watches, without the
+ * right to manage it: with the kill handle init gave us (no MANAGE), an
+ * endpoint, a free slot. Must: MICA_ERIGHTS, MICA_ETYPE, MICA_EBADH. */
+KTEST(refs, death_watch_needs_manage)
+{
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
+    KT_ASSERT(p->kill);
+    uint64_t n = kt_notification();
+    KT_STATUS(notify_death(p->kill, n, 1), MICA_ERIGHTS);
+    KT_STATUS(notify_death(kt_endpoint(), n, 1), MICA_ETYPE);
+    KT_STATUS(notify_death(kt_free_slot(), n, 1), MICA_EBADH);
+}
+
+/* Attack: a peer gives us its own task handle (MANAGE); we watch its
+ * death with a notification whose only handle we then close, and fill its
+ * watches. Must: the watches are bounded (MICA_ENOMEM past them); the
+ * kernel's reference keeps the notification (no dangling pointer), and
+ * the peer's death is signalled on the one we still hold. */
+KTEST(refs, death_watch_reference_counted_and_bounded)
+{
+    struct peer *p = peer_start(SEC_PEER);
+    KT_ASSERT(p);
+    struct mica_msg r;
+    KT_OK(peer_do(p, CMD_GIVE_SELF, 0, 0, 0, 0, &r));
+    KT_ASSERT(r.info & MICA_INFO_HANDLE);
+    uint64_t task = r.w[0], kept, gone;
+    KT_HANDLE(kept, mica_notify_create());
+    KT_HANDLE(gone, mica_notify_create());
+    long a = notify_death(task, gone, 2);
+    mica_handle_close(gone); /* the kernel's reference remains */
+    long b = notify_death(task, kept, 4);
+    /* The peer's memory-server watch may hold one slot: fill the rest. */
+    uint64_t extra[3];
+    long last = MICA_OK;
+    unsigned made = 0;
+    while (made < 3 && last == MICA_OK) {
+        long h = mica_notify_create();
+        if (h <= 0)
+            break;
+        extra[made++] = (uint64_t)h;
+        last = notify_death(task, (uint64_t)h, 8);
+    }
+    peer_stop(p); /* it dies: every watch is signalled */
+    uint64_t bits = 0;
+    long woke = mica_notify_wait(kept, &bits, 2000);
+    for (unsigned i = 0; i < made; i++)
+        mica_handle_close(extra[i]);
+    mica_handle_close(kept);
+    mica_handle_close(task);
+    KT_OK(a);
+    KT_OK(b);
+    KT_STATUS(last, MICA_ENOMEM);
+    KT_OK(woke);
+    KT_EQ(bits, 4);
+}
