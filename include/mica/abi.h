@@ -50,7 +50,8 @@
     X(29, LOG_BIND, "(log, ntf, bits): take over showing the kernel log")                \
     X(30, LOG_READ, "(log, uint64_t *pos, buf, len): copy kernel log bytes")             \
     X(31, TASK_KILL, "(task): end the task (needs KILL on the handle)")                  \
-    X(32, TASK_NOTIFY_DEATH, "(task, ntf, bits): signal bits on ntf when the task dies")
+    X(32, TASK_NOTIFY_DEATH, "(task, ntf, bits): signal bits on ntf when the task dies") \
+    X(33, HANDLE_INFO, "(h, struct mica_handle_info *): describe one's own handle")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -254,6 +255,15 @@ struct mica_budget {
 #define MICA_BUDGET_DEFAULT_FRAMES  256
 #define MICA_BUDGET_DEFAULT_THREADS 8
 #define MICA_BUDGET_DEFAULT_OBJECTS 32
+
+/* SYS_HANDLE_INFO result: what one of the caller's own handles is. For a
+ * task handle the badge is the task's id, so a server can check that a
+ * task handle it was given is its client's own. */
+struct mica_handle_info {
+    uint32_t type;   /* enum mica_object_type */
+    uint32_t rights; /* MICA_RIGHT_* */
+    uint64_t badge;
+};
 
 /* SYS_TASK_INFO result. */
 struct mica_task_info {

@@ -4,7 +4,9 @@
  *   SYS_HANDLE_CLOSE  drops a handle
  *   SYS_HANDLE_COPY   a new handle to the same object, with fewer rights and
  *                     (on an unbadged endpoint or notification) a badge
+ *   SYS_HANDLE_INFO   what a handle of the caller's is (type, rights, badge)
  */
+#include "arch.h"
 #include "cap/handle.h"
 #include "syscall/sys_common.h"
 
@@ -30,4 +32,17 @@ int64_t sys_handle_copy(struct trap_frame *f, struct thread *self)
     if (ARG(2))
         copy.badge = ARG(2);
     return handle_install(t, copy);
+}
+
+int64_t sys_handle_info(struct trap_frame *f, struct thread *self)
+{
+    uint64_t h = ARG(0);
+    struct handle_table *t = &self->task->handles;
+    if (h == 0 || h >= HANDLES_PER_TASK || t->slot[h].type == MICA_OBJ_NONE)
+        return MICA_EBADH;
+    const struct handle *hd = &t->slot[h];
+    struct mica_handle_info info = {hd->type, hd->rights, hd->badge};
+    if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
+        return MICA_EFAULT;
+    return MICA_OK;
 }

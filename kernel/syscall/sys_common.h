@@ -5,7 +5,7 @@
  * mechanism (ipc/, task/, object/, mm/), and returns a status.
  *
  *   sys_ipc.c     SEND RECV CALL REPLY REPLY_RECV NOTIFY_* *_CREATE
- *   sys_cap.c     HANDLE_CLOSE HANDLE_COPY
+ *   sys_cap.c     HANDLE_CLOSE HANDLE_COPY HANDLE_INFO
  *   sys_task.c    EXIT YIELD CLOCK TASK_INFO TASK_SPAWN TASK_WATCH TASK_KILL
  *                 TASK_NOTIFY_DEATH
  *                 MODULE_INFO THREAD_CREATE
@@ -68,6 +68,7 @@ SYSCALL_HANDLER(log_bind);
 SYSCALL_HANDLER(log_read);
 SYSCALL_HANDLER(task_kill);
 SYSCALL_HANDLER(task_notify_death);
+SYSCALL_HANDLER(handle_info);
 
 /* The kernel log object, for init's boot capability (sys_log.c). */
 void *sys_log_object(void);

@@ -44,6 +44,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_LOG_READ] = sys_log_read,
     [SYS_TASK_KILL] = sys_task_kill,
     [SYS_TASK_NOTIFY_DEATH] = sys_task_notify_death,
+    [SYS_HANDLE_INFO] = sys_handle_info,
 };
 
 void *object_arg(struct thread *self, uint64_t h, enum mica_object_type type,

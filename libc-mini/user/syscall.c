@@ -308,6 +308,11 @@ long mica_task_kill(uint64_t task)
     return syscall3(SYS_TASK_KILL, task, 0, 0);
 }
 
+long mica_handle_info(uint64_t h, struct mica_handle_info *out)
+{
+    return syscall3(SYS_HANDLE_INFO, h, (uint64_t)(uintptr_t)out, 0);
+}
+
 long mica_task_notify_death(uint64_t task, uint64_t ntf, uint64_t bits)
 {
     return syscall3(SYS_TASK_NOTIFY_DEATH, task, ntf, bits);

@@ -258,8 +258,15 @@ static void do_hello(struct request *rq, struct response *rs)
         if (client_find((uint32_t)rq->badge))
             return; /* known and alive: the new handle is not needed */
     }
-    /* It must be a task handle we may manage (anything else fails with
-     * another error than page zero's MICA_EINVAL). */
+    /* It must be the caller's own task handle, with MANAGE: the task's id
+     * is the badge of a task handle (SYS_HANDLE_INFO), so nobody makes us
+     * map pages, or be the pager, in a task that only gave it its handle. */
+    struct mica_handle_info hi;
+    if (mica_handle_info(rq->handle_in, &hi) != MICA_OK || hi.type != MICA_OBJ_TASK ||
+        !(hi.rights & MICA_RIGHT_MANAGE) || hi.badge != NS_BADGE_TASK(rq->badge)) {
+        rs->status = MICA_ERIGHTS;
+        return;
+    }
     long st = probe_task(rq->handle_in);
     if (st != MICA_EINVAL) {
         rs->status = st == MICA_EDEAD ? MICA_EDEAD : MICA_EINVAL;

@@ -71,6 +71,8 @@ enum sec_cmd {
     CMD_BOOT_CAP,     /* ns_boot_cap(w1); result st (a handle got is closed) */
     CMD_CRASH,        /* MICA_LABEL_CRASH to the server sec_names[w1], through
                          a plain lookup; result (call st, reply status) */
+    CMD_HELLO_WITH,   /* MEM_HELLO to the memory server with the attached
+                         handle instead of ours; result the reply's status */
     CMD_MEM_HOG,      /* mem_alloc until refused (chunks, then pages); result
                          (last st, pages got); they stay until exit */
     CMD_CALL_NAMED,   /* call the server sec_names[w1] with label w2 and

@@ -123,6 +123,8 @@ long mica_task_start_for(uint64_t sys, const char *name, unsigned priority,
 /* Whether a live task has this id; its SYS_TASK_INFO in *out (may be
  * NULL). The one "is task id alive" of every program. */
 bool mica_task_find(uint64_t id, struct mica_task_info *out);
+/* What one of our handles is: its type, rights and badge. */
+long mica_handle_info(uint64_t h, struct mica_handle_info *out);
 /* Ends the task behind a task handle that has MICA_RIGHT_KILL. */
 long mica_task_kill(uint64_t task);
 /* Signals `bits` on ntf when the task behind `task` (a handle with

@@ -597,6 +597,21 @@ static void dispatch(const struct mica_msg *m)
         report(0, st, (uint64_t)MICA_REPLY_STATUS(rep.info), 0);
         return;
     }
+    case CMD_HELLO_WITH: {
+        uint64_t mem;
+        long st = ns_lookup("memory", &mem);
+        if (st == MICA_OK) {
+            struct mica_msg req = {MICA_INFO(MEM_HELLO, 0) | MICA_INFO_HANDLE, {h}}, rep;
+            st = mica_call(mem, &req, &rep, 2000);
+            if (st == MICA_OK)
+                st = MICA_REPLY_STATUS(rep.info);
+            mica_handle_close(mem);
+        }
+        if (h)
+            mica_handle_close(h);
+        report(0, st, 0, 0);
+        return;
+    }
     case CMD_MEM_HOG: {
         enum { CHUNK = 256 };
         const uint64_t base = 0x0000200000000000ull; /* 32 TiB: a range of its own */

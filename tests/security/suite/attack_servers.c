@@ -292,3 +292,24 @@ KTEST(servers, console_write_longer_than_a_buffer_refused)
     mica_handle_close(con);
     KT_STATUS(st, MICA_ERANGE);
 }
+
+/* Attack: a peer that was given another task's own handle (MANAGE) says
+ * MEM_HELLO with it, to have the memory server map its pages into, and
+ * page for, that other task. Must: MICA_ERIGHTS (the handle's badge is
+ * not the caller's id: SYS_HANDLE_INFO); the peer's own hello works. */
+KTEST(servers, memory_hello_needs_the_callers_own_handle)
+{
+    struct peer *victim = peer_start(SEC_PEER), *thief = peer_start(SEC_PEER);
+    KT_ASSERT(victim && thief);
+    struct mica_msg r;
+    KT_OK(peer_do(victim, CMD_GIVE_SELF, 0, 0, 0, 0, &r));
+    KT_ASSERT(r.info & MICA_INFO_HANDLE);
+    uint64_t theirs = r.w[0];
+    long give = mica_handle_copy(theirs, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0);
+    mica_handle_close(theirs);
+    KT_CMP(give, >, 0);
+    long st = peer_do(thief, CMD_HELLO_WITH, (uint64_t)give, 0, 0, 0, NULL);
+    mica_handle_close((uint64_t)give);
+    KT_STATUS(st, MICA_ERIGHTS);
+    KT_OK(peer_do(thief, CMD_MEM_WORKS, 0, 0, 0, 0, NULL));
+}
