@@ -31,6 +31,9 @@ struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err
 /* The object behind handle h of the caller, of that type, with rights. */
 void *object_arg(struct thread *self, uint64_t h, enum mica_object_type type,
                  uint32_t rights, int *err);
+/* A binding's target: the notification behind h (SEND) and non-zero bits
+ * to signal on it (MICA_EINVAL for none). */
+struct notification *signal_arg(struct thread *self, uint64_t h, uint64_t bits, int *err);
 
 #define SYSCALL_HANDLER(name)                                                            \
     int64_t sys_##name(struct trap_frame *f, struct thread *self)

@@ -32,12 +32,9 @@ int64_t sys_irq_bind(struct trap_frame *f, struct thread *self)
         object_arg(self, ARG(0), MICA_OBJ_IRQ, MICA_RIGHT_MANAGE, &err);
     if (!irq)
         return err;
-    struct notification *n =
-        object_arg(self, ARG(1), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, &err);
+    struct notification *n = signal_arg(self, ARG(1), ARG(2), &err);
     if (!n)
         return err;
-    if (ARG(2) == 0)
-        return MICA_EINVAL;
     irq_bind(irq, n, ARG(2));
     return MICA_OK;
 }

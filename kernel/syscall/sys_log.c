@@ -57,12 +57,9 @@ int64_t sys_log_bind(struct trap_frame *f, struct thread *self)
     int err;
     if (!log_arg(self, ARG(0), &err))
         return err;
-    struct notification *n = handle_get(
-        &self->task->handles, ARG(1), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, NULL, &err);
+    struct notification *n = signal_arg(self, ARG(1), ARG(2), &err);
     if (!n)
         return err;
-    if (ARG(2) == 0)
-        return MICA_EINVAL;
     return (int64_t)klog_bind(self->task, n, ARG(2));
 }
 

@@ -91,12 +91,9 @@ int64_t sys_task_notify_death(struct trap_frame *f, struct thread *self)
     struct task *t = task_arg(self, ARG(0), MICA_RIGHT_MANAGE, &err);
     if (!t)
         return err;
-    struct notification *n =
-        object_arg(self, ARG(1), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, &err);
+    struct notification *n = signal_arg(self, ARG(1), ARG(2), &err);
     if (!n)
         return err;
-    if (ARG(2) == 0)
-        return MICA_EINVAL;
     return task_notify_death(t, n, ARG(2));
 }
 

@@ -53,6 +53,17 @@ void *object_arg(struct thread *self, uint64_t h, enum mica_object_type type,
     return handle_get(&self->task->handles, h, type, rights, NULL, err);
 }
 
+struct notification *signal_arg(struct thread *self, uint64_t h, uint64_t bits, int *err)
+{
+    struct notification *n =
+        object_arg(self, h, MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, err);
+    if (n && bits == 0) {
+        *err = MICA_EINVAL;
+        return NULL;
+    }
+    return n;
+}
+
 struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err)
 {
     struct handle hd;

@@ -69,8 +69,6 @@ enum sec_cmd {
     CMD_NAME_POLL,    /* ns_register(sec_names[w1]) for w2 ms, as fast as it
                          can; result (OK, times it worked, times tried) */
     CMD_BOOT_CAP,     /* ns_boot_cap(w1); result st (a handle got is closed) */
-    CMD_CRASH,        /* MICA_LABEL_CRASH to the server sec_names[w1], through
-                         a plain lookup; result (call st, reply status) */
     CMD_HELLO_WITH,   /* MEM_HELLO to the memory server with the attached
                          handle instead of ours; result the reply's status */
     CMD_MEM_HOG,      /* mem_alloc until refused (chunks, then pages); result
@@ -80,7 +78,7 @@ enum sec_cmd {
                          status); a handle in the reply is closed */
 };
 
-/* The names CMD_REGISTER, CMD_NAME_POLL and CMD_CRASH take by index. */
+/* The names CMD_REGISTER, CMD_NAME_POLL and CMD_CALL_NAMED take by index. */
 #define SEC_NAMES                                                                        \
     {                                                                                    \
         "secpeer", "console", "memory", "hello", "shell", "init", "fuzzer"               \

@@ -583,20 +583,6 @@ static void dispatch(const struct mica_msg *m)
         report(0, st, 0, 0);
         return;
     }
-    case CMD_CRASH: {
-        static const char *const names[] = SEC_NAMES;
-        uint64_t h;
-        long st = w[1] < SEC_NAME_COUNT ? ns_lookup(names[w[1]], &h) : MICA_EINVAL;
-        if (st != MICA_OK) {
-            report(0, st, 0, 0);
-            return;
-        }
-        struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, rep = {0};
-        st = mica_call(h, &req, &rep, 2000);
-        mica_handle_close(h);
-        report(0, st, (uint64_t)MICA_REPLY_STATUS(rep.info), 0);
-        return;
-    }
     case CMD_HELLO_WITH: {
         uint64_t mem;
         long st = ns_lookup("memory", &mem);

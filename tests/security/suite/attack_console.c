@@ -76,20 +76,10 @@ KTEST(console, writes_not_starved_by_a_waiting_read)
  * harness types at it once the suite is done.) */
 KTEST(console, console_name_not_hijacked_during_restart)
 {
-    uint64_t control, con;
-    KT_OK(ns_boot_cap(NS_CAP_CONTROL, &control));
-    struct peer *p = peer_start(SEC_PEER);
-    KT_ASSERT(p);
-    KT_OK(peer_send(p, CMD_NAME_POLL, 0, SEC_NAME_CONSOLE, 1500, 0));
-    mica_sleep_ms(50);
-    long looked = ns_lookup_via(control, "console", &con);
-    struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, rep;
-    long crash = looked == MICA_OK ? kt_call(con, &req, &rep, WAIT_MS) : looked;
-    if (looked == MICA_OK)
-        mica_handle_close(con);
     struct mica_msg r;
-    long polled = peer_wait(p, &r, WAIT_MS);
-    mica_handle_close(control);
+    long polled;
+    long crash = sec_crash_under_poller("console", SEC_NAME_CONSOLE, &r, &polled);
+    uint64_t con;
     long back = kt_lookup("console", &con, WAIT_MS);
     struct mica_msg w = {MICA_INFO(CON_WRITE, 0), {0}}, wr;
     long wrote = back == MICA_OK ? kt_call(con, &w, &wr, WAIT_MS) : back;

@@ -46,20 +46,9 @@ KTEST(memory, restart_with_live_clients_and_a_name_poller)
     volatile uint64_t *old = (volatile uint64_t *)(uintptr_t)EAGER_VA;
     for (unsigned i = 0; i < EAGER_PAGE; i++)
         old[i * 512] = 0x5ec0000000000000ull | i;
-    uint64_t control, mem;
-    KT_OK(ns_boot_cap(NS_CAP_CONTROL, &control));
-    struct peer *p = peer_start(SEC_PEER);
-    KT_ASSERT(p);
-    KT_OK(peer_send(p, CMD_NAME_POLL, 0, SEC_NAME_MEMORY, 1500, 0));
-    mica_sleep_ms(50);
-    long looked = ns_lookup_via(control, "memory", &mem);
-    struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, rep;
-    long crash = looked == MICA_OK ? kt_call(mem, &req, &rep, WAIT_MS) : looked;
-    if (looked == MICA_OK)
-        mica_handle_close(mem);
-    mica_handle_close(control);
     struct mica_msg r;
-    long polled = peer_wait(p, &r, WAIT_MS);
+    long polled;
+    long crash = sec_crash_under_poller("memory", SEC_NAME_MEMORY, &r, &polled);
     unsigned intact = 0;
     for (unsigned i = 0; i < EAGER_PAGE; i++)
         intact += old[i * 512] == (0x5ec0000000000000ull | i);

@@ -100,24 +100,14 @@ KTEST(names, registry_entries_die_with_their_owner)
  * registers it, and a call through the name reaches the real server. */
 KTEST(names, name_not_hijacked_during_restart)
 {
-    uint64_t control, srv;
-    KT_OK(ns_boot_cap(NS_CAP_CONTROL, &control));
-    struct peer *p = peer_start(SEC_PEER);
-    KT_ASSERT(p);
-    KT_OK(peer_send(p, CMD_NAME_POLL, 0, SEC_NAME_HELLO, 1500, 0));
-    mica_sleep_ms(50);
-    long looked = ns_lookup_via(control, "hello", &srv);
-    struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, rep;
-    long crash = looked == MICA_OK ? mica_call(srv, &req, &rep, WAIT_MS) : looked;
-    if (looked == MICA_OK)
-        mica_handle_close(srv);
     struct mica_msg r;
-    long polled = peer_wait(p, &r, WAIT_MS);
-    mica_handle_close(control);
+    long polled;
+    long crash = sec_crash_under_poller("hello", SEC_NAME_HELLO, &r, &polled);
     /* The real server is back under its name. */
+    uint64_t srv;
     long back = kt_lookup("hello", &srv, WAIT_MS);
     struct mica_msg g = {MICA_INFO(HELLO_GREET, 0), {0}}, gr;
-    long greeted = back == MICA_OK ? mica_call(srv, &g, &gr, WAIT_MS) : back;
+    long greeted = back == MICA_OK ? kt_call(srv, &g, &gr, WAIT_MS) : back;
     if (back == MICA_OK)
         mica_handle_close(srv);
     KT_STATUS(crash, MICA_ELOST); /* it faulted on our request */
@@ -149,10 +139,13 @@ KTEST(names, crash_without_control_refused)
     struct peer *p = peer_start(SEC_PEER);
     KT_ASSERT(p);
     struct mica_msg r;
-    KT_OK(peer_status(p, CMD_CRASH, SEC_NAME_HELLO, 0, &r));
-    KT_STATUS((long)(int64_t)r.w[2], MICA_ERIGHTS);
-    KT_OK(peer_status(p, CMD_CRASH, SEC_NAME_MEMORY, 0, &r));
-    KT_STATUS((long)(int64_t)r.w[2], MICA_ERIGHTS);
+    const uint64_t servers[] = {SEC_NAME_HELLO, SEC_NAME_MEMORY};
+    for (unsigned i = 0; i < 2; i++) {
+        KT_OK(peer_send(p, CMD_CALL_NAMED, 0, servers[i], MICA_LABEL_CRASH, 0));
+        KT_OK(peer_wait(p, &r, WAIT_MS));
+        KT_OK(result_status(&r));
+        KT_STATUS((long)(int64_t)r.w[2], MICA_ERIGHTS);
+    }
     KT_OK(sec_system_answers());
 }
 

@@ -329,3 +329,28 @@ uint64_t sec_own_objects(void)
     struct mica_task_info ti;
     return own_info(&ti) ? ti.objects : 0;
 }
+
+long sec_crash_under_poller(const char *name, uint64_t index, struct mica_msg *poll,
+                            long *poll_status)
+{
+    uint64_t control, srv;
+    *poll_status = MICA_EINVAL;
+    long st = ns_boot_cap(NS_CAP_CONTROL, &control);
+    if (st != MICA_OK)
+        return st;
+    struct peer *p = peer_start(SEC_PEER);
+    if (!p) {
+        mica_handle_close(control);
+        return MICA_EDEAD;
+    }
+    st = peer_send(p, CMD_NAME_POLL, 0, index, 1500, 0);
+    mica_sleep_ms(50);
+    long looked = st == MICA_OK ? ns_lookup_via(control, name, &srv) : st;
+    struct mica_msg req = {MICA_INFO(MICA_LABEL_CRASH, 0), {0}}, rep;
+    long crash = looked == MICA_OK ? kt_call(srv, &req, &rep, 3000) : looked;
+    if (looked == MICA_OK)
+        mica_handle_close(srv);
+    mica_handle_close(control);
+    *poll_status = st == MICA_OK ? peer_wait(p, poll, 3000) : st;
+    return crash;
+}

@@ -79,6 +79,14 @@ static inline long result_status(const struct mica_msg *m)
         }                                                                                \
     } while (0)
 
+/* Crashes the supervised server `name` (a MICA_LABEL_CRASH through our
+ * control handle) while a fresh peer polls NS_REGISTER of sec_names[index]
+ * for 1.5 s. Returns the crash call's status (MICA_ELOST: it faulted) and
+ * in *poll the peer's result: w[2] times it got the name, w[3] tries (the
+ * status of the wait in *poll_status). */
+long sec_crash_under_poller(const char *name, uint64_t index, struct mica_msg *poll,
+                            long *poll_status);
+
 /* The rest of the system still answers: a name lookup and a call to the
  * memory server. MICA_OK or the first error. */
 long sec_system_answers(void);
