@@ -1,10 +1,13 @@
 /*
  * init: the first task. It serves the name service on handle 1 (protocol in
- * mica/ns.h): servers register their endpoints by name, clients look them
- * up, the console collects its hardware capabilities, and the shell asks
- * for power off or reset. The loop is receive -> check -> do_* -> reply;
- * each do_* validates every field of the request before it changes
- * anything, and a bad request gets an error reply, never a crash.
+ * mica/ns.h): servers register their endpoints under their module's
+ * names, clients look them up, servers collect the boot capabilities
+ * their module line grants (caps=), and a control handle's holder (the
+ * shell) asks for power off or reset. Authority comes from init's record
+ * of which module it started as each task, for the task id the kernel put
+ * in the badge. The loop is the server runtime's (mica/server.h); each
+ * do_* validates every field of the request before it changes anything,
+ * and a bad request gets an error reply, never a crash.
  *
  * Handles that go out are fresh copies, closed once the reply has carried
  * them, so init's own capabilities stay where they are whether the kernel

@@ -61,18 +61,18 @@ enum ns_label {
  * log lines, so it must not hold spaces, quotes or control bytes. */
 #define NS_NAME_MAX 32
 
-/* Boot capabilities init hands out (NS_BOOT_CAP). */
+/* Boot capabilities init hands out (NS_BOOT_CAP), each to the modules
+ * whose line has the caps= word named here. */
 enum ns_boot_cap {
-    NS_CAP_COM1 = 1,   /* I/O ports 0x3f8..0x3ff */
-    NS_CAP_IRQ4 = 2,   /* COM1 interrupt */
-    NS_CAP_PS2 = 3,    /* I/O ports 0x60..0x64 */
-    NS_CAP_IRQ1 = 4,   /* PS/2 keyboard interrupt */
-    NS_CAP_RAM = 5,    /* all free RAM: for the task named "memory" only */
-    NS_CAP_SCREEN = 6, /* the screen (mica_ram_info gives its geometry) */
-    NS_CAP_LOG = 7,    /* the kernel log (SYS_LOG_BIND, SYS_LOG_READ) */
-    NS_CAP_CRTC = 8,   /* I/O ports 0x3d4..0x3d5: the VGA text cursor */
-    /* The log with SEND only: DEBUG_WRITE as it is, for a task whose
-     * module line has the word "rawlog" (else MICA_ERIGHTS). */
+    NS_CAP_COM1 = 1,   /* I/O ports 0x3f8..0x3ff (devices) */
+    NS_CAP_IRQ4 = 2,   /* COM1 interrupt (devices) */
+    NS_CAP_PS2 = 3,    /* I/O ports 0x60..0x64 (devices) */
+    NS_CAP_IRQ1 = 4,   /* PS/2 keyboard interrupt (devices) */
+    NS_CAP_RAM = 5,    /* all free RAM (ram: the memory server) */
+    NS_CAP_SCREEN = 6, /* the screen, mica_ram_info gives its geometry (devices) */
+    NS_CAP_LOG = 7,    /* the kernel log: SYS_LOG_BIND, SYS_LOG_READ (log) */
+    NS_CAP_CRTC = 8,   /* I/O ports 0x3d4..0x3d5: the VGA text cursor (devices) */
+    /* The log with SEND only: DEBUG_WRITE as it is (rawlog). */
     NS_CAP_LOG_WRITE = 9,
     /* init's endpoint badged with the control bit: power off (NS_SYSTEM)
      * and lookups whose handles carry the bit, which servers require of
