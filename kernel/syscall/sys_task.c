@@ -188,15 +188,12 @@ int64_t sys_task_watch(struct trap_frame *f, struct thread *self)
     int err;
     if (!system_arg(self, ARG(0), &err))
         return err;
-    struct notification *n =
-        object_arg(self, ARG(2), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, &err);
+    struct notification *n = signal_arg(self, ARG(2), ARG(3), &err);
     if (!n)
         return err;
     struct task *t = task_by_id((uint32_t)ARG(1));
     if (ARG(1) > UINT32_MAX || !t || t->dead)
         return MICA_EDEAD;
-    if (ARG(3) == 0)
-        return MICA_EINVAL;
     object_ref(MICA_OBJ_NOTIFICATION, n);
     if (t->watch)
         object_unref(MICA_OBJ_NOTIFICATION, t->watch);

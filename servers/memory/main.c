@@ -59,7 +59,8 @@ struct memory_state {
 static struct memory_state srv;
 
 struct request {
-    uint64_t badge; /* the caller's task id */
+    uint64_t badge; /* the caller's task id (the control bit taken off) */
+    bool control;   /* the badge had NS_BADGE_CONTROL (the shell's `mem`) */
     struct mica_msg msg;
     uint64_t handle_in; /* handle that came with it, 0 if none */
     bool handle_kept;   /* set when a do_* keeps handle_in */
@@ -263,7 +264,7 @@ static void do_hello(struct request *rq, struct response *rs)
      * map pages, or be the pager, in a task that only gave it its handle. */
     struct mica_handle_info hi;
     if (mica_handle_info(rq->handle_in, &hi) != MICA_OK || hi.type != MICA_OBJ_TASK ||
-        !(hi.rights & MICA_RIGHT_MANAGE) || hi.badge != NS_BADGE_TASK(rq->badge)) {
+        !(hi.rights & MICA_RIGHT_MANAGE) || hi.badge != rq->badge) {
         rs->status = MICA_ERIGHTS;
         return;
     }
@@ -407,7 +408,7 @@ static void do_task_use(struct request *rq, struct response *rs)
         return;
     }
     /* Another task's use is its business: only through a control handle. */
-    if (id != NS_BADGE_TASK(rq->badge) && !(rq->badge & NS_BADGE_CONTROL)) {
+    if (id != rq->badge && !rq->control) {
         rs->status = MICA_ERIGHTS;
         return;
     }
@@ -457,10 +458,7 @@ static void dispatch(struct request *rq, struct response *rs)
 {
     uint32_t label = MICA_INFO_LABEL(rq->msg.info);
     if ((rq->msg.info & ~INFO_KNOWN_BITS) || MICA_INFO_LEN(rq->msg.info) ||
-        NS_BADGE_TASK(rq->badge) == 0 ||
-        (rq->badge > UINT32_MAX &&
-         !(label == MEM_TASK_USE &&
-           rq->badge == (NS_BADGE_TASK(rq->badge) | NS_BADGE_CONTROL))) ||
+        rq->badge == 0 || (rq->control && label != MEM_TASK_USE) ||
         (rq->handle_in && label != MEM_HELLO)) {
         rs->status = label == MICA_LABEL_PAGE_FAULT ? MICA_FAULT_KILL : MICA_EINVAL;
         return;
@@ -607,7 +605,13 @@ static void log_start_failure(const char *step, long st)
  * refused undeclared info bits and obeyed a crash request already). */
 static enum server_next handle(struct server_request *srq)
 {
-    struct request rq = {srq->badge, srq->msg, srq->handle, false};
+    /* Only badges init minted arrive here: the task id, and for a control
+     * handle's lookups the control bit, which is no part of the id. A
+     * badge with other high bits is refused like a missing one. */
+    struct request rq = {NS_BADGE_TASK(srq->badge), (srq->badge & NS_BADGE_CONTROL) != 0,
+                         srq->msg, srq->handle, false};
+    if (srq->badge & ~(NS_BADGE_CONTROL | 0xffffffffull))
+        rq.badge = 0;
     struct response rs = {MICA_OK, {0}};
     if (srq->badge == 0 && srq->msg.info == MICA_INFO(MEM_INTERNAL_DEATHS, 0)) {
         probe_all(); /* a client died: find which, take its frames back */

@@ -18,20 +18,6 @@
 
 #define FUZZ_LOOKUP_MS 5000
 
-/* Copies the first word of `s` into out; returns its length (0: none). */
-static size_t first_word(const char *s, char *out, size_t n)
-{
-    size_t len = 0;
-    while (*s == ' ')
-        s++;
-    while (s[len] && s[len] != ' ' && len + 1 < n) {
-        out[len] = s[len];
-        len++;
-    }
-    out[len] = '\0';
-    return len;
-}
-
 static void crash_self(void)
 {
     printf("shell: crashing on purpose\n");
@@ -41,7 +27,7 @@ static void crash_self(void)
 void cmd_crash(const char *args)
 {
     char name[NS_NAME_MAX];
-    if (first_word(args, name, sizeof(name)) == 0) {
+    if (shell_word(args, name, sizeof(name)) == 0) {
         printf("usage: crash <server>\n");
         return;
     }

@@ -40,22 +40,10 @@ static void prune(void)
     }
 }
 
-static size_t word(const char *args, char *out, size_t size)
-{
-    while (*args == ' ')
-        args++;
-    size_t n = strcspn(args, " ");
-    if (n == 0 || n >= size)
-        return 0;
-    memcpy(out, args, n);
-    out[n] = '\0';
-    return n;
-}
-
 void cmd_run(const char *args)
 {
     char name[NS_NAME_MAX];
-    if (!word(args, name, sizeof(name))) {
+    if (!shell_word(args, name, sizeof(name))) {
         printf("usage: run <program>\n");
         return;
     }
@@ -82,7 +70,7 @@ void cmd_run(const char *args)
 void cmd_kill(const char *args)
 {
     char what[NS_NAME_MAX];
-    if (!word(args, what, sizeof(what))) {
+    if (!shell_word(args, what, sizeof(what))) {
         printf("usage: kill <id|program>\n");
         return;
     }

@@ -5,10 +5,15 @@
 #ifndef MICA_SHELL_COMMANDS_H
 #define MICA_SHELL_COMMANDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* init's endpoint with the control bit (main.c), 0 if init gave none. */
 extern uint64_t shell_control;
+
+/* Copies the first word of s into out (size bytes with the NUL); returns
+ * its length, 0 when there is none or it does not fit. */
+size_t shell_word(const char *s, char *out, size_t size);
 
 void cmd_crash(const char *args);
 void cmd_fuzz(const char *args);

@@ -194,6 +194,18 @@ static void cmd_help(const char *args)
         printf("  %-8s %s\n", commands[i].name, commands[i].help);
 }
 
+size_t shell_word(const char *s, char *out, size_t size)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strcspn(s, " ");
+    if (n == 0 || n >= size)
+        return 0;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return n;
+}
+
 /* Splits line into the command word and the rest after its one separating
  * space; runs it or says it is unknown. */
 static void run_line(char *line)

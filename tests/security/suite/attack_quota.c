@@ -182,7 +182,10 @@ KTEST(quota, object_pools_not_drained_by_a_few_tasks)
     for (unsigned i = 0; i < 4; i++) {
         ps[i] = peer_start(SEC_PEER);
         KT_ASSERT(ps[i]);
-        KT_STATUS(peer_do(ps[i], CMD_MAKE_OBJECTS, 0, i % 2, 0, 0, NULL), MICA_ENOMEM);
+        struct mica_msg r;
+        KT_STATUS(peer_do(ps[i], CMD_MAKE_OBJECTS, 0, i % 2, 0, 0, &r), MICA_ENOMEM);
+        /* Refused by its budget, not by its handle table running out. */
+        KT_CMP(r.w[2], <, MICA_BUDGET_DEFAULT_OBJECTS);
     }
     long e = mica_endpoint_create();
     long n = mica_notify_create();
