@@ -2,7 +2,7 @@
  * mica_debug_write: text for the kernel log. The kernel shows a task's
  * text as its own lines, `[<name>] <text>`, unless the call carries a
  * handle to the log with SEND; init gives one (NS_CAP_LOG_WRITE) to the
- * tasks its policy names (module word "rawlog"), whose lines are those of
+ * tasks its policy names (caps=rawlog on the module line), whose lines are those of
  * SPEC section 8 that tests read. It is asked for once, on the first
  * write; init, which holds the log itself, says so with mica_log_use.
  */

@@ -50,7 +50,7 @@ long mica_debug_write(const char *s, size_t n);
 /* The log handle (SEND) mica_debug_write passes from now on; 0: none. */
 void mica_log_use(uint64_t log);
 /* Asks init for the log with SEND once (mica_debug_write does so on its
- * first call); a task whose module line lacks "rawlog" is refused. */
+ * first call); a task whose module line lacks caps=rawlog is refused. */
 void mica_log_open(void);
 /* The log handle in use, 0 if none (the fuzzer spares it). */
 uint64_t mica_log_handle(void);
