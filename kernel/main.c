@@ -17,6 +17,7 @@
 #include "mm/pmm.h"
 #include "object/endpoint.h"
 #include "object/notification.h"
+#include "object/reply.h"
 #include "sched/sched.h"
 #include "syscall/sys_common.h"
 #include "task/task.h"
@@ -27,11 +28,12 @@
 /* Frames kept out of every budget, for the kernel's own needs. */
 #define KERNEL_RESERVE_FRAMES 64
 /* Object slots kept out of every budget, for the kernel's own endpoints
- * (init's name service). A budget's objects may be endpoints or
- * notifications, so the budgets add up to less than either pool. */
+ * (init's name service). A budget's objects may be endpoints,
+ * notifications or reply objects, so the budgets add up to less than any
+ * of the pools. */
 #define KERNEL_RESERVE_OBJECTS 8
-#define OBJECT_SLOTS                                                                     \
-    (MAX_ENDPOINTS < MAX_NOTIFICATIONS ? MAX_ENDPOINTS : MAX_NOTIFICATIONS)
+#define MIN2(a, b)             ((a) < (b) ? (a) : (b))
+#define OBJECT_SLOTS           MIN2(MIN2(MAX_ENDPOINTS, MAX_NOTIFICATIONS), MAX_REPLIES)
 
 /* The boot information lies below 4 GiB (a 32-bit pointer); never read past
  * that, nor more than this cap, whatever its size field claims. */

@@ -51,7 +51,9 @@
     X(30, LOG_READ, "(log, uint64_t *pos, buf, len): copy kernel log bytes")             \
     X(31, TASK_KILL, "(task): end the task (needs KILL on the handle)")                  \
     X(32, TASK_NOTIFY_DEATH, "(task, ntf, bits): signal bits on ntf when the task dies") \
-    X(33, HANDLE_INFO, "(h, struct mica_handle_info *): describe one's own handle")
+    X(33, HANDLE_INFO, "(h, struct mica_handle_info *): describe one's own handle")      \
+    X(34, REPLY_SAVE, "(): move the call this thread owes into a new reply handle")      \
+    X(35, REPLY_TO, "(reply, info, w0..w3): answer the call saved in a reply handle")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -108,6 +110,7 @@ enum mica_object_type {
     MICA_OBJ_SYSTEM,
     MICA_OBJ_RAM,
     MICA_OBJ_LOG,
+    MICA_OBJ_REPLY, /* a saved call, answered once (SYS_REPLY_TO) */
 };
 
 /* SYS_TASK_SPAWN returns the new task's id and, as a second result (rdi),
@@ -141,10 +144,15 @@ enum mica_object_type {
  * was (MICA_FAULT_* bits), w2 = rip (0 when the kernel's copy of a
  * syscall argument faulted). The pager replies with label
  * MICA_FAULT_RESOLVED when it has mapped the page (the task retries the
- * access), MICA_FAULT_KILL (or anything else) to have the task killed.
- * After 8 "resolved" replies in a row for the same address and rip the
- * kernel asks no more and kills the task (a syscall's user copy fails
- * with EFAULT). */
+ * access); MICA_FAULT_MAP with w0 = one of its RAM handles (MANAGE),
+ * w1 = a frame index, w2 = MICA_MAP_* flags, to have the kernel map that
+ * frame at the faulting page as SYS_MAP would (so a pager needs no task
+ * handle of its client to serve its faults); MICA_FAULT_KILL (or anything
+ * else) to have the task killed. After 8 "resolved" replies in a row for
+ * the same address and rip, or a mapping the kernel refuses, the task is
+ * killed (a syscall's user copy fails with EFAULT). A pager that dies
+ * holding the fault (MICA_ELOST) is asked again, through the same
+ * endpoint: one that outlives the pager reaches its restarted instance. */
 #define MICA_LABEL_PAGE_FAULT 0xfffffff0u
 #define MICA_FAULT_PRESENT    (1u << 0) /* the page was mapped: a rights violation */
 #define MICA_FAULT_WRITE      (1u << 1) /* a write (else a read) */
@@ -152,6 +160,7 @@ enum mica_object_type {
 #define MICA_FAULT_EXEC       (1u << 4) /* an instruction fetch */
 #define MICA_FAULT_RESOLVED   0u
 #define MICA_FAULT_KILL       1u
+#define MICA_FAULT_MAP        2u
 
 /* Label ranges of the servers' protocols (mica/<server>.h): a message sent
  * to the wrong server has a label that server refuses, never misreads. */

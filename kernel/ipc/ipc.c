@@ -18,6 +18,7 @@
 
 #include "arch.h"
 #include "kernel.h"
+#include "object/reply.h"
 #include "sched/sched.h"
 
 /* ---- Wait queues (FIFO, singly linked through thread.next). */
@@ -193,6 +194,40 @@ int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms)
     return arch_syscall_status(self->frame);
 }
 
+/* A pager's MICA_FAULT_MAP answer names a frame of one of its RAM
+ * objects; the faulting thread maps it (task/fault.c). A handle that is
+ * not a RAM object with MANAGE makes the answer a refusal. */
+static void take_fault_map(struct thread *pager, struct thread *caller,
+                           const struct mica_msg *m)
+{
+    int err;
+    struct ram_object *r = handle_get(&pager->task->handles, m->w[0], MICA_OBJ_RAM,
+                                      MICA_RIGHT_MANAGE, NULL, &err);
+    if (!r) {
+        caller->fault_result = MICA_FAULT_KILL;
+        return;
+    }
+    caller->fault_ram = r;
+    caller->fault_index = m->w[1];
+    caller->fault_flags = m->w[2];
+}
+
+/* Delivers self's answer (in its saved registers and IPC buffer) to a
+ * caller blocked for it. */
+static void answer(struct thread *self, struct thread *caller)
+{
+    if (caller->in_fault) {
+        struct mica_msg m;
+        arch_msg_from_frame(self->frame, &m);
+        caller->fault_result = MICA_INFO_LABEL(m.info);
+        if (caller->fault_result == MICA_FAULT_MAP)
+            take_fault_map(self, caller, &m);
+    } else {
+        transfer(self, caller, 0);
+    }
+    sched_wake(caller, MICA_OK);
+}
+
 int64_t ipc_reply(struct thread *self)
 {
     struct thread *caller = self->reply_to;
@@ -205,16 +240,47 @@ int64_t ipc_reply(struct thread *self)
     caller->caller_of = NULL;
     if (caller->state != THREAD_BLOCKED || caller->reason != BLOCK_REPLY)
         return MICA_OK; /* it gave up (timeout); nothing to deliver */
-    if (caller->in_fault) {
-        struct mica_msg m;
-        arch_msg_from_frame(self->frame, &m);
-        caller->fault_result = MICA_INFO_LABEL(m.info);
-        sched_wake(caller, MICA_OK);
-        return MICA_OK;
-    }
-    transfer(self, caller, 0);
-    sched_wake(caller, MICA_OK);
+    answer(self, caller);
     return MICA_OK;
+}
+
+/* ---- Saved replies (object/reply.h). */
+
+int64_t ipc_reply_save(struct thread *self, struct reply *r)
+{
+    struct thread *caller = self->reply_to;
+    if (!caller) {
+        /* A caller that gave up already leaves r answering nobody. */
+        bool gone = self->reply_gone;
+        self->reply_gone = false;
+        return gone ? MICA_OK : MICA_EINVAL;
+    }
+    self->reply_to = NULL;
+    caller->caller_of = NULL;
+    caller->saved_in = r;
+    r->caller = caller;
+    return MICA_OK;
+}
+
+int64_t ipc_reply_saved(struct thread *self, struct reply *r)
+{
+    struct thread *caller = r->caller;
+    if (!caller)
+        return MICA_OK; /* it gave up or died; nothing to deliver */
+    r->caller = NULL;
+    caller->saved_in = NULL;
+    answer(self, caller);
+    return MICA_OK;
+}
+
+void ipc_reply_gone(struct reply *r)
+{
+    struct thread *caller = r->caller;
+    if (!caller)
+        return;
+    r->caller = NULL;
+    caller->saved_in = NULL;
+    sched_wake(caller, MICA_ELOST);
 }
 
 /* ---- Notifications. */
@@ -270,6 +336,9 @@ static void leave_wait(struct thread *t)
             t->caller_of->reply_gone = true;
         }
         t->caller_of = NULL;
+    } else if (t->reason == BLOCK_REPLY && t->saved_in) {
+        t->saved_in->caller = NULL;
+        t->saved_in = NULL;
     }
 }
 

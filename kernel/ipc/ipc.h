@@ -10,6 +10,7 @@
 
 #include "object/endpoint.h"
 #include "object/notification.h"
+#include "object/reply.h"
 #include "task/task.h"
 
 /* Syscall bodies; each takes the current thread and returns a status (for
@@ -18,6 +19,14 @@ int64_t ipc_send(struct thread *self, struct endpoint *ep, uint64_t badge, bool 
                  uint64_t timeout_ms);
 int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms);
 int64_t ipc_reply(struct thread *self);
+/* Moves the reply self owes into r (object/reply.h); MICA_EINVAL when it
+ * owes none (r then answers nobody if its caller gave up already). */
+int64_t ipc_reply_save(struct thread *self, struct reply *r);
+/* Answers the call saved in r with self's message; a no-op when its
+ * caller is gone. */
+int64_t ipc_reply_saved(struct thread *self, struct reply *r);
+/* r's last reference went unanswered: its caller gets MICA_ELOST. */
+void ipc_reply_gone(struct reply *r);
 /* `receiver` took `caller`'s call and owes it the reply; an earlier call
  * it had not answered ends with MICA_ELOST. */
 void ipc_owe_reply(struct thread *receiver, struct thread *caller);

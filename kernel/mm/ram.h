@@ -27,7 +27,12 @@ struct ram_object {
      * that is not has no frame mapped. */
     uint8_t *in_use;
     uint64_t *in_use_ready;
+    /* Called after each mapping (the screen: a user-space console draws
+     * from then on); NULL for none. */
+    void (*on_map)(void);
 };
+
+struct task;
 
 /* Takes the free frames above the first `keep` free ones out of the
  * kernel's allocator and into *r, in a few steps per range
@@ -37,6 +42,13 @@ void ram_donate(struct pmm *pmm, struct ram_object *r, uint64_t keep);
 bool ram_claim(struct ram_object *r, uint64_t index);
 /* Marks the frame at phys unmapped; false if it is not part of r. */
 bool ram_release_phys(struct ram_object *r, uint64_t phys);
+
+/* Maps frame `index` of r at va in t (ram_map.c), with MICA_MAP_* flags,
+ * never writable and executable at once: MICA_OK, MICA_EINVAL (bad va or
+ * flags), MICA_ERANGE (no such frame), MICA_EBUSY (va taken, or the frame
+ * mapped elsewhere), MICA_ENOMEM (t's budget has no page table left). */
+int64_t ram_map_page(struct ram_object *r, struct task *t, uint64_t va, uint64_t index,
+                     uint64_t flags);
 
 /* Physical address of frame `index`, or PMM_NONE. */
 uint64_t ram_frame(const struct ram_object *r, uint64_t index);

@@ -5,6 +5,7 @@
 
 #include "object/endpoint.h"
 #include "object/notification.h"
+#include "object/reply.h"
 #include "task/budget.h"
 #include "task/task.h"
 
@@ -14,12 +15,15 @@ static struct kobject *header(enum mica_object_type type, void *object)
         return &((struct endpoint *)object)->obj;
     if (type == MICA_OBJ_NOTIFICATION)
         return &((struct notification *)object)->obj;
+    if (type == MICA_OBJ_REPLY)
+        return &((struct reply *)object)->obj;
     return NULL;
 }
 
 bool object_counted(enum mica_object_type type)
 {
-    return type == MICA_OBJ_ENDPOINT || type == MICA_OBJ_NOTIFICATION;
+    return type == MICA_OBJ_ENDPOINT || type == MICA_OBJ_NOTIFICATION ||
+           type == MICA_OBJ_REPLY;
 }
 
 void object_ref(enum mica_object_type type, void *object)
@@ -40,8 +44,10 @@ void object_unref(enum mica_object_type type, void *object)
     o->payer = 0;
     if (type == MICA_OBJ_ENDPOINT)
         endpoint_release(object);
-    else
+    else if (type == MICA_OBJ_NOTIFICATION)
         notification_release(object);
+    else
+        reply_release(object);
 }
 
 void object_discard(enum mica_object_type type, void *object)
@@ -74,5 +80,7 @@ uint64_t object_task_gone(uint32_t dead, struct task *heir)
         n += move_payer(&endpoint_at(i)->obj, dead, to);
     for (unsigned i = 0; i < MAX_NOTIFICATIONS; i++)
         n += move_payer(&notification_at(i)->obj, dead, to);
+    for (unsigned i = 0; i < MAX_REPLIES; i++)
+        n += move_payer(&reply_at(i)->obj, dead, to);
     return n;
 }

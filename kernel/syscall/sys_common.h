@@ -4,7 +4,8 @@
  * all of its arguments before it changes anything, then calls the
  * mechanism (ipc/, task/, object/, mm/), and returns a status.
  *
- *   sys_ipc.c     SEND RECV CALL REPLY REPLY_RECV NOTIFY_* *_CREATE
+ *   sys_ipc.c     SEND RECV CALL REPLY REPLY_RECV REPLY_SAVE REPLY_TO
+ *                 NOTIFY_* *_CREATE
  *   sys_cap.c     HANDLE_CLOSE HANDLE_COPY HANDLE_INFO
  *   sys_task.c    EXIT YIELD CLOCK TASK_INFO TASK_SPAWN TASK_WATCH TASK_KILL
  *                 TASK_NOTIFY_DEATH
@@ -46,6 +47,8 @@ SYSCALL_HANDLER(recv);
 SYSCALL_HANDLER(call);
 SYSCALL_HANDLER(reply);
 SYSCALL_HANDLER(reply_recv);
+SYSCALL_HANDLER(reply_save);
+SYSCALL_HANDLER(reply_to);
 SYSCALL_HANDLER(notify_signal);
 SYSCALL_HANDLER(notify_wait);
 SYSCALL_HANDLER(endpoint_create);

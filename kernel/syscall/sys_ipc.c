@@ -4,6 +4,7 @@
  *   SYS_SEND, SYS_CALL         send on an endpoint (CALL tries the fast path)
  *   SYS_RECV                   receive on an endpoint
  *   SYS_REPLY, SYS_REPLY_RECV  answer the last caller (and wait again)
+ *   SYS_REPLY_SAVE, _TO        keep that answer for later, give it later
  *   SYS_NOTIFY_SIGNAL, _WAIT   notifications
  *   SYS_ENDPOINT_CREATE, SYS_NOTIFY_CREATE  new objects, against the quota
  *
@@ -91,6 +92,44 @@ int64_t sys_reply_recv(struct trap_frame *f, struct thread *self)
     if (self->reply_to)
         ipc_reply(self);
     return ipc_recv(self, ep, ARG(6));
+}
+
+/* SYS_REPLY_SAVE: the reply this thread owes, into a new reply object
+ * behind a handle (SEND to answer it, GRANT to pass it on). */
+int64_t sys_reply_save(struct trap_frame *f, struct thread *self)
+{
+    (void)f;
+    if (!self->reply_to && !self->reply_gone)
+        return MICA_EINVAL;
+    int64_t slot = handle_free_slot(&self->task->handles);
+    if (slot < 0)
+        return slot;
+    struct reply *r = reply_create(self->task);
+    if (!r)
+        return MICA_ENOMEM;
+    int64_t st = ipc_reply_save(self, r);
+    if (st != MICA_OK) {
+        object_discard(MICA_OBJ_REPLY, r);
+        return st;
+    }
+    return handle_install(
+        &self->task->handles,
+        (struct handle){MICA_OBJ_REPLY, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0, r});
+}
+
+/* SYS_REPLY_TO(reply, info, w0..w3): the message is already where ipc.c
+ * reads one (as for SEND); the handle is closed, answered or not. */
+int64_t sys_reply_to(struct trap_frame *f, struct thread *self)
+{
+    int err;
+    struct reply *r = object_arg(self, ARG(0), MICA_OBJ_REPLY, MICA_RIGHT_SEND, &err);
+    if (!r)
+        return err;
+    if (!payload_fits(ARG(1)))
+        return MICA_ERANGE;
+    int64_t st = ipc_reply_saved(self, r);
+    handle_close(&self->task->handles, ARG(0));
+    return st;
 }
 
 int64_t sys_notify_signal(struct trap_frame *f, struct thread *self)

@@ -43,6 +43,7 @@ static void screen_boot(struct task *init, const struct mb2_framebuffer *fb)
     screen.ranges[0] = (struct pmm_range){base, end};
     screen.nranges = 1;
     screen.frames = (end - base) / 4096;
+    screen.on_map = console_release_screen;
     screen_info = (struct mica_ram_info){
         .frames = screen.frames,
         .kind = fb->type,
@@ -97,29 +98,7 @@ int64_t sys_map(struct trap_frame *f, struct thread *self)
                                       MICA_RIGHT_MANAGE, NULL, &err);
     if (!r)
         return err;
-    uint64_t va = ARG(1), flags = ARG(4);
-    uint64_t pa = ram_frame(r, ARG(3));
-    /* W^X is the kernel's rule, not only the memory server's: a page is
-     * never writable and executable at once. */
-    uint64_t wx = MICA_MAP_WRITE | MICA_MAP_EXEC;
-    if (!user_page(va) || (flags & ~wx) || (flags & wx) == wx)
-        return MICA_EINVAL;
-    if (pa == PMM_NONE)
-        return MICA_ERANGE;
-    if (arch_vm_lookup(t->vm, va))
-        return MICA_EBUSY;
-    if (!ram_claim(r, ARG(3)))
-        return MICA_EBUSY; /* mapped elsewhere already */
-    unsigned vmf = VM_USER | ((flags & MICA_MAP_WRITE) ? VM_WRITE : 0) |
-                   ((flags & MICA_MAP_EXEC) ? VM_EXEC : 0);
-    /* The page tables are the target task's kernel memory: charged to it. */
-    if (task_map_frame(t, va, pa, vmf) != MICA_OK) {
-        ram_release_phys(r, pa);
-        return MICA_ENOMEM;
-    }
-    if (r == &screen)
-        console_release_screen(); /* a user-space console draws from now on */
-    return MICA_OK;
+    return ram_map_page(r, t, ARG(1), ARG(3), ARG(4));
 }
 
 int64_t sys_unmap(struct trap_frame *f, struct thread *self)

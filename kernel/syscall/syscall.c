@@ -45,6 +45,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_TASK_KILL] = sys_task_kill,
     [SYS_TASK_NOTIFY_DEATH] = sys_task_notify_death,
     [SYS_HANDLE_INFO] = sys_handle_info,
+    [SYS_REPLY_SAVE] = sys_reply_save,
+    [SYS_REPLY_TO] = sys_reply_to,
 };
 
 void *object_arg(struct thread *self, uint64_t h, enum mica_object_type type,

@@ -26,6 +26,7 @@
 #include "arch.h"
 #include "ipc/ipc.h"
 #include "kernel.h"
+#include "mm/ram.h"
 #include "sched/sched.h"
 #include "task/task.h"
 
@@ -58,6 +59,22 @@ static void note_resolved(struct thread *self, uint64_t rip, uint64_t addr)
     self->fault_retries = 1;
 }
 
+/* Whether the pager's answer resolves the fault: "resolved", or a frame
+ * to map at the faulting page that the kernel maps (or that another
+ * thread's fault has mapped meanwhile). */
+static bool fault_answered(struct thread *self, struct task *t, uint64_t addr)
+{
+    if (self->fault_result == MICA_FAULT_RESOLVED)
+        return true;
+    if (self->fault_result != MICA_FAULT_MAP)
+        return false;
+    uint64_t va = addr & ~(uint64_t)(MICA_PAGE_SIZE - 1);
+    int64_t st =
+        ram_map_page(self->fault_ram, t, va, self->fault_index, self->fault_flags);
+    self->fault_ram = NULL;
+    return st == MICA_OK || (st == MICA_EBUSY && arch_vm_lookup(t->vm, va));
+}
+
 /* Sends a user page fault to the task's pager as a call; true when the
  * pager mapped the page and the access should be retried. */
 static bool ask_pager(struct thread *self, uint64_t rip, uint64_t addr, uint64_t error)
@@ -72,7 +89,14 @@ static bool ask_pager(struct thread *self, uint64_t rip, uint64_t addr, uint64_t
         (struct mica_msg){MICA_INFO(MICA_LABEL_PAGE_FAULT, 0), {addr, error, rip, 0}};
     int64_t st = ipc_send(self, t->pager, t->id, true, MICA_WAIT_FOREVER);
     self->in_fault = false;
-    if (st != MICA_OK || self->fault_result != 0)
+    if (st == MICA_ELOST) {
+        /* The pager died holding the fault; asking again is safe (the
+         * access only repeats) and reaches its restarted instance if the
+         * endpoint outlives it. Counted like a "resolved" answer. */
+        note_resolved(self, rip, addr);
+        return true;
+    }
+    if (st != MICA_OK || !fault_answered(self, t, addr))
         return false;
     note_resolved(self, rip, addr);
     return true;

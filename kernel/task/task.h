@@ -49,6 +49,8 @@ enum block_reason {
 struct task;
 struct endpoint;
 struct notification;
+struct reply;
+struct ram_object;
 
 struct thread {
     enum thread_state state;
@@ -68,6 +70,7 @@ struct thread {
     struct thread *reply_to;  /* caller this thread must answer */
     bool reply_gone;          /* that caller gave up (timeout): replying is a no-op */
     struct thread *caller_of; /* BLOCK_REPLY: the thread that holds our call */
+    struct reply *saved_in;   /* BLOCK_REPLY: or the reply object that does */
     unsigned time_left;       /* ticks left in the slice */
     /* A page fault sent to the pager: the message comes from fault_msg
      * instead of the user registers, and the reply's label lands in
@@ -77,6 +80,10 @@ struct thread {
     struct mica_msg fault_msg;
     int64_t fault_status;
     uint64_t fault_result;
+    /* MICA_FAULT_MAP: the frame the pager named (its RAM object is
+     * static, so the pointer cannot dangle). */
+    struct ram_object *fault_ram;
+    uint64_t fault_index, fault_flags;
     /* The last fault the pager said it resolved, and how many times in a
      * row it said so (task/fault.c bounds a pager that only says so). */
     uint64_t fault_rip, fault_addr;

@@ -10,9 +10,9 @@
  * asked again (the line is lost either way), a write is not (it may have
  * been printed already: writes are at most once).
  *
- * Reading goes to the input endpoint, whose handle console_input_open()
- * gets through a control handle; after a console restart it is asked for
- * again the same way.
+ * Reading goes through an input handle, which console_input_open() gets
+ * through a control handle; after a console restart it is asked for again
+ * the same way.
  */
 #include <mica/console.h>
 #include <mica/ns.h>
@@ -21,7 +21,7 @@
 #include <string.h>
 
 static uint64_t console_ep; /* 0 until console_open() succeeds */
-static uint64_t input_ep;   /* 0 until console_input_open() succeeds */
+static uint64_t input_h;    /* 0 until console_input_open() succeeds */
 static uint64_t input_control;
 
 #define RECONNECT_MS    5000 /* how long to wait for a restarted console */
@@ -120,14 +120,14 @@ long console_input_open(uint64_t control)
     if (!(reply.info & MICA_INFO_HANDLE) || !reply.w[0])
         return MICA_ENOMEM; /* our table was full: the handle was dropped */
     h = reply.w[0];
-    if (input_ep)
-        mica_handle_close(input_ep);
-    input_ep = h;
+    if (input_h)
+        mica_handle_close(input_h);
+    input_h = h;
     input_control = control;
     return MICA_OK;
 }
 
-/* A read whose console died: the restarted console's input endpoint. */
+/* A read whose console died: an input handle of the restarted console. */
 static long input_reconnect(void)
 {
     uint64_t start = mica_clock_ms();
@@ -140,16 +140,16 @@ static long input_reconnect(void)
 
 long console_read(char *buf, size_t max)
 {
-    if (!input_ep)
+    if (!input_h)
         return MICA_EBADH;
     if (max < 2)
         return MICA_EINVAL;
     size_t want = max - 1 < CON_LINE_MAX ? max - 1 : CON_LINE_MAX;
     struct mica_msg req = {MICA_INFO(CON_READ, 0), {want}};
     struct mica_msg reply;
-    long st = mica_call(input_ep, &req, &reply, MICA_WAIT_FOREVER);
+    long st = mica_call(input_h, &req, &reply, MICA_WAIT_FOREVER);
     if ((st == MICA_EDEAD || st == MICA_ELOST) && input_reconnect() == MICA_OK)
-        st = mica_call(input_ep, &req, &reply, MICA_WAIT_FOREVER);
+        st = mica_call(input_h, &req, &reply, MICA_WAIT_FOREVER);
     if (st < 0)
         return st;
     st = MICA_REPLY_STATUS(reply.info);

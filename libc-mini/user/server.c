@@ -12,6 +12,17 @@ bool server_words_zero(const struct server_request *rq, unsigned first)
     return true;
 }
 
+long server_defer(struct server_request *rq)
+{
+    (void)rq; /* the reply the kernel keeps for this thread is rq's */
+    return mica_reply_save();
+}
+
+long server_answer(uint64_t reply, const struct mica_msg *m)
+{
+    return mica_reply_to(reply, m);
+}
+
 /* The checks every server makes, then its handler. */
 static enum server_next serve_one(const struct server *s, struct server_request *rq)
 {
@@ -48,7 +59,7 @@ void server_run(const struct server *s)
         }
         enum server_next next = serve_one(s, &rq);
         uint64_t sent = rq.reply_handle;
-        if (next == SERVER_NO_REPLY) {
+        if (next == SERVER_NO_REPLY || next == SERVER_DEFERRED) {
             st = mica_recv(s->ep, &rq.msg, &rq.badge, MICA_WAIT_FOREVER);
         } else if (next == SERVER_REPLY_STOP) {
             mica_reply(&rq.reply);

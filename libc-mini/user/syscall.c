@@ -135,6 +135,18 @@ long mica_reply(const struct mica_msg *m)
     return mica_syscall(SYS_REPLY, &r, 0);
 }
 
+long mica_reply_save(void)
+{
+    struct regs r = {{0}};
+    return mica_syscall(SYS_REPLY_SAVE, &r, 0);
+}
+
+long mica_reply_to(uint64_t reply, const struct mica_msg *m)
+{
+    struct regs r = msg_regs(reply, m);
+    return mica_syscall(SYS_REPLY_TO, &r, 0);
+}
+
 long mica_reply_recv(uint64_t ep, const struct mica_msg *reply, struct mica_msg *out,
                      uint64_t *badge, uint64_t timeout_ms)
 {

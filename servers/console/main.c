@@ -5,14 +5,15 @@
  * (display.c) and the keyboard (ps2.c), each optional; its interrupts
  * arrive as bits of one notification. It then takes the kernel log over
  * (kernel_log.c, a thread of its own), registers "console", and serves
- * CON_WRITE (mica/console.h) in a receive -> check -> do_* -> reply loop.
- * The keyboard is a capability: CON_READ is served by a thread of its own
- * on a second endpoint, whose handle goes only to a client that asks
- * through a control handle (CON_INPUT: the shell), so any client may
- * write while the reader waits for a line, and nobody else reads what the
- * user types. All output goes through output.c; input waits on the
- * notification and takes bytes from whichever devices exist, editing one
- * line from both as it comes.
+ * mica/console.h in the server runtime's loop. The keyboard is a
+ * capability: CON_READ is taken only through an input handle, which goes
+ * only to a client that asks through a control handle (CON_INPUT: the
+ * shell), so nobody else reads what the user types. A read's reply is
+ * deferred to the reader thread, which edits the line while the main
+ * thread goes on serving every client's writes. All output goes through
+ * output.c; the reader waits on the interrupt notification and takes
+ * bytes from whichever devices exist, editing one line from both as it
+ * comes.
  *
  * A device that is missing or fails to start is reported once on the
  * kernel log and left out: with a screen and a keyboard alone (no UART,
@@ -40,8 +41,7 @@ const bool mica_heap_arena_only = true;
 #define RX_POLL_MS 100
 
 static uint64_t irq_ntf;
-static uint64_t input_ep; /* CON_READ is served here (input_thread) */
-static bool last_was_cr;  /* to take a serial "\r\n" as one end of line */
+static bool last_was_cr; /* to take a serial "\r\n" as one end of line */
 
 /* Client output, with the kernel log lines that arrived before it (when
  * the devices are at a line start) and after it. */
@@ -137,7 +137,95 @@ static void read_line(struct line *l)
     out_unlock();
 }
 
+/* ---- The reader: a thread of its own that edits the line of a deferred
+ * CON_READ while the main thread goes on serving writes. */
+
+/* The read waiting for a line: its reply handle (0: none) and length
+ * (1..CON_LINE_MAX). Only the main thread sets it, only the reader clears
+ * it. */
+static struct {
+    uint64_t reply;
+    size_t want;
+} pending;
+static int pending_lock;
+static uint64_t read_ntf; /* signalled when a read is pending */
+
+static void pending_take_lock(void)
+{
+    while (__atomic_exchange_n(&pending_lock, 1, __ATOMIC_ACQUIRE))
+        mica_yield();
+}
+
+static void pending_give_lock(void)
+{
+    __atomic_store_n(&pending_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The pending read's length, 0 when none is pending. */
+static size_t pending_want(void)
+{
+    pending_take_lock();
+    size_t want = pending.reply ? pending.want : 0;
+    pending_give_lock();
+    return want;
+}
+
+static void pending_set(uint64_t reply, size_t want)
+{
+    pending_take_lock();
+    pending.reply = reply;
+    pending.want = want;
+    pending_give_lock();
+}
+
+/* Takes the pending read's reply handle and clears it. */
+static uint64_t pending_clear(void)
+{
+    pending_take_lock();
+    uint64_t reply = pending.reply;
+    pending.reply = 0;
+    pending_give_lock();
+    return reply;
+}
+
+static uint8_t reader_stack[16384] __attribute__((aligned(16)));
+
+static void reader_thread(uint64_t arg, void *ipc_buffer)
+{
+    (void)arg;
+    for (;;) {
+        uint64_t bits;
+        size_t want = pending_want();
+        if (!want) {
+            if (mica_notify_wait(read_ntf, &bits, MICA_WAIT_FOREVER) != MICA_OK)
+                mica_sleep_ms(RX_POLL_MS);
+            continue;
+        }
+        struct line l = {.len = 0, .max = want, .done = false};
+        read_line(&l);
+        memcpy(ipc_buffer, l.buf, l.len);
+        /* Cleared before the answer, so the next read may come at once. */
+        uint64_t reply = pending_clear();
+        struct mica_msg m = {MICA_REPLY_INFO(MICA_OK, l.len), {0}};
+        server_answer(reply, &m);
+    }
+}
+
+static long start_reader(const char **step)
+{
+    *step = "reader notification";
+    long ntf = mica_notify_create();
+    if (ntf < 0)
+        return ntf;
+    read_ntf = (uint64_t)ntf;
+    *step = "reader thread";
+    long t = mica_thread_create(reader_thread, reader_stack + sizeof(reader_stack), 0);
+    return t < 0 ? t : MICA_OK;
+}
+
 /* ---- Requests (the loop is the server runtime's, mica/server.h). */
+
+static uint64_t console_ep; /* ours, all rights; CON_INPUT mints from it */
 
 static enum server_next do_write(struct server_request *rq)
 {
@@ -149,32 +237,38 @@ static enum server_next do_write(struct server_request *rq)
     return SERVER_REPLY;
 }
 
-/* On the input endpoint only; the line goes into the reading thread's
- * own IPC buffer. */
+/* Only through an input handle (CON_INPUT's badge). The reply is
+ * deferred to the reader thread, so writes go on while the line is
+ * typed; one read waits at a time (MICA_EBUSY for a second). */
 static enum server_next do_read(struct server_request *rq)
 {
     uint64_t want = rq->msg.w[0];
+    if (!(rq->badge & CON_BADGE_INPUT))
+        return server_status(rq, MICA_ERIGHTS);
     if (want == 0 || want > CON_LINE_MAX || MICA_INFO_LEN(rq->msg.info) ||
         !server_words_zero(rq, 1))
         return server_status(rq, MICA_EINVAL);
-    struct line l = {.len = 0, .max = want, .done = false};
-    read_line(&l);
-    memcpy(rq->ipc, l.buf, l.len);
-    rq->reply.info = MICA_REPLY_INFO(MICA_OK, l.len);
-    return SERVER_REPLY;
+    if (pending_want())
+        return server_status(rq, MICA_EBUSY);
+    long reply = server_defer(rq);
+    if (reply < 0)
+        return server_status(rq, reply);
+    pending_set((uint64_t)reply, (size_t)want);
+    mica_notify_signal(read_ntf, 1);
+    return SERVER_DEFERRED;
 }
 
-/* CON_INPUT: a send handle to the input endpoint, badged with the asker's
- * task id, for a request that came through a control handle (the runtime
- * closes our copy once the reply has taken it along). */
+/* CON_INPUT: a send handle to our endpoint badged with CON_BADGE_INPUT and
+ * the asker's task id, for a request that came through a control handle
+ * (the runtime closes our copy once the reply has taken it along). */
 static enum server_next do_input(struct server_request *rq)
 {
     if (MICA_INFO_LEN(rq->msg.info) || !server_words_zero(rq, 0))
         return server_status(rq, MICA_EINVAL);
-    if (!(rq->badge & NS_BADGE_CONTROL) || !input_ep)
+    if (!(rq->badge & NS_BADGE_CONTROL))
         return server_status(rq, MICA_ERIGHTS);
-    long h = mica_handle_copy(input_ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT,
-                              NS_BADGE_TASK(rq->badge));
+    long h = mica_handle_copy(console_ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT,
+                              CON_BADGE_INPUT | NS_BADGE_TASK(rq->badge));
     if (h < 0)
         return server_status(rq, h);
     rq->reply_handle = (uint64_t)h;
@@ -186,51 +280,12 @@ static enum server_next handle(struct server_request *rq)
     switch (MICA_INFO_LABEL(rq->msg.info)) {
     case CON_WRITE:
         return do_write(rq);
-    case CON_READ: /* the keyboard is the input capability's (CON_INPUT) */
-        return server_status(rq, MICA_ERIGHTS);
+    case CON_READ:
+        return do_read(rq);
     case CON_INPUT:
         return do_input(rq);
     }
     return server_status(rq, MICA_ENOSYS);
-}
-
-/* The input endpoint's server: one line per CON_READ, one reader at a
- * time; everything else is refused. */
-static enum server_next handle_input(struct server_request *rq)
-{
-    if (MICA_INFO_LABEL(rq->msg.info) == CON_READ)
-        return do_read(rq);
-    return server_status(rq, MICA_ENOSYS);
-}
-
-static uint8_t input_stack[16384] __attribute__((aligned(16)));
-
-static void input_thread(uint64_t ep, void *ipc_buffer)
-{
-    struct server s = {
-        .ep = ep,
-        .info_bits = SERVER_INFO_BITS,
-        .ipc = ipc_buffer,
-        .handle = handle_input,
-    };
-    server_run(&s);
-}
-
-static long start_input(const char **step)
-{
-    *step = "input endpoint";
-    long ep = mica_endpoint_create();
-    if (ep < 0)
-        return ep;
-    *step = "input thread";
-    long t =
-        mica_thread_create(input_thread, input_stack + sizeof(input_stack), (uint64_t)ep);
-    if (t < 0) {
-        mica_handle_close((uint64_t)ep);
-        return t;
-    }
-    input_ep = (uint64_t)ep;
-    return MICA_OK;
 }
 
 /* ---- Start. */
@@ -310,7 +365,7 @@ static long publish(uint64_t *ep_out, const char **step)
     *step = "register";
     long st = ns_register("console", (uint64_t)pub);
     mica_handle_close((uint64_t)pub);
-    *ep_out = (uint64_t)ep;
+    *ep_out = console_ep = (uint64_t)ep;
     return st;
 }
 
@@ -320,7 +375,7 @@ int main(void)
     uint64_t ep;
     long st = setup_devices(&step);
     if (st == MICA_OK)
-        st = start_input(&step);
+        st = start_reader(&step);
     if (st == MICA_OK)
         st = publish(&ep, &step);
     if (st != MICA_OK)

@@ -7,21 +7,24 @@
  * PS/2 keyboard (i8042, IRQ 1, US layout). Output goes to COM1, with "\n"
  * sent as "\r\n", and to the screen, together with the kernel log; input
  * is read a line at a time from COM1 and the keyboard together, echoed to
- * both, with backspace editing. Reading is a capability: CON_READ goes to
- * the input endpoint, whose handle CON_INPUT gives only through a control
- * handle (NS_BADGE_CONTROL: the shell's); a thread of its own serves it,
- * so writes are served while a read waits for a line.
+ * both, with backspace editing. Reading is a capability: CON_READ needs
+ * an input handle, which CON_INPUT gives only through a control handle
+ * (NS_BADGE_CONTROL: the shell's). The console defers a read's reply
+ * (mica/server.h) to a thread of its own that edits the line, so writes
+ * from every client are served while a read waits.
  *
  * Requests are calls; the reply's label is the status (MICA_REPLY_STATUS).
  *   CON_WRITE  payload = the bytes (0..MICA_IPC_PAYLOAD_MAX). Reply w[0] =
  *              bytes written.
- *   CON_INPUT  no fields, through a handle with NS_BADGE_CONTROL. Reply: a
- *              send handle to the input endpoint attached; MICA_ERIGHTS
+ *   CON_INPUT  no fields, through a handle with NS_BADGE_CONTROL. Reply: an
+ *              input handle attached (the console's endpoint, badged
+ *              CON_BADGE_INPUT and the asker's task id); MICA_ERIGHTS
  *              without the control bit.
- *   CON_READ   on the input endpoint: w[0] = most bytes wanted
+ *   CON_READ   through an input handle: w[0] = most bytes wanted
  *              (1..CON_LINE_MAX). Reply payload = the line without its
- *              end-of-line and without a NUL. On the console's own
- *              endpoint: MICA_ERIGHTS.
+ *              end-of-line and without a NUL. One read waits at a time
+ *              (MICA_EBUSY for another meanwhile); through any other
+ *              handle, MICA_ERIGHTS.
  */
 #ifndef MICA_LIBC_CONSOLE_H
 #define MICA_LIBC_CONSOLE_H
@@ -38,6 +41,10 @@ enum con_label {
 };
 
 #define CON_LINE_MAX 256
+
+/* The badge bit of an input handle (only the console mints it; init's
+ * badges use the task id and NS_BADGE_CONTROL). */
+#define CON_BADGE_INPUT (1ull << 61)
 
 /* Looks "console" up once; MICA_OK when the console can be used. Until then
  * printf writes to the kernel log. Only clients of the console may call it

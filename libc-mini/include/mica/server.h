@@ -12,9 +12,14 @@
  * handle unless the handler kept it, and a handle the reply carried once
  * the reply has taken its copy.
  *
- * A thread owes one reply at a time (the kernel's rule), so a request that
- * must wait (a read waiting for a line) is served by a thread of its own
- * on an endpoint of its own: see the console's input thread.
+ * A thread owes one reply at a time (the kernel's rule). A request that
+ * must wait (a read waiting for a line) is deferred instead: the handler
+ * calls server_defer, which moves the reply into a reply handle
+ * (SYS_REPLY_SAVE), and returns SERVER_DEFERRED; the loop takes the next
+ * request at once, and whoever holds the handle answers later with
+ * server_answer (the console's reader thread, once a line is typed). A
+ * deferred caller whose server dies, or closes the handle unanswered,
+ * gets MICA_ELOST.
  */
 #ifndef MICA_LIBC_SERVER_H
 #define MICA_LIBC_SERVER_H
@@ -29,6 +34,7 @@ enum server_next {
     SERVER_REPLY,      /* send rq->reply, take the next request */
     SERVER_NO_REPLY,   /* nothing to answer (a send, or handled otherwise) */
     SERVER_REPLY_STOP, /* send rq->reply, then server_run returns */
+    SERVER_DEFERRED,   /* the handler kept the reply (server_defer) */
 };
 
 struct server_request {
@@ -68,5 +74,15 @@ static inline enum server_next server_status(struct server_request *rq, long sta
 /* Whether words w[first..3] of the request are all zero (unused words
  * must be: MICA_EINVAL otherwise). */
 bool server_words_zero(const struct server_request *rq, unsigned first);
+
+/* For handlers: keeps the reply to this request for later. Returns the
+ * reply handle (> 0), and the handler returns SERVER_DEFERRED; or a
+ * negative MICA_E* (no slot or budget left), and the handler answers now
+ * as usual. The request's attached handle is closed as for any request
+ * unless kept; a deferred reply carries no handle. */
+long server_defer(struct server_request *rq);
+/* Answers a deferred request (any thread of the server may): the payload
+ * comes from the calling thread's IPC buffer. Closes `reply`. */
+long server_answer(uint64_t reply, const struct mica_msg *m);
 
 #endif

@@ -64,6 +64,12 @@ MICA_MUST_CHECK long mica_recv(uint64_t ep, struct mica_msg *out, uint64_t *badg
 MICA_MUST_CHECK long mica_call(uint64_t ep, const struct mica_msg *req,
                                struct mica_msg *reply, uint64_t timeout_ms);
 long mica_reply(const struct mica_msg *m);
+/* Deferred replies: mica_reply_save moves the reply this thread owes into
+ * a new reply handle (> 0) so that it may take other calls first;
+ * mica_reply_to answers through it once (and closes it). Closing it
+ * unanswered gives the caller MICA_ELOST. */
+MICA_MUST_CHECK long mica_reply_save(void);
+long mica_reply_to(uint64_t reply, const struct mica_msg *m);
 MICA_MUST_CHECK long mica_reply_recv(uint64_t ep, const struct mica_msg *reply,
                                      struct mica_msg *out, uint64_t *badge,
                                      uint64_t timeout_ms);
