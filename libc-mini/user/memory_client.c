@@ -6,8 +6,13 @@
  * starts before the server has registered can simply try again, and a
  * dead server's endpoint is dropped so that a restarted one is found.
  *
- * Riding through a restart: MICA_EDEAD (the request was never delivered)
- * is retried once against the restarted server, after a new MEM_HELLO;
+ * Riding through a restart: the server receives on an endpoint init keeps
+ * (NS_CAP_ENDPOINT), so a request sent meanwhile waits for the restarted
+ * instance, which has kept our frames and lazy regions but not our task
+ * handle: it answers MICA_ENOENT, and we say MEM_HELLO again. Should the
+ * endpoint be the server's own, MICA_EDEAD (the request was never
+ * delivered) is retried once against the restarted server, after a new
+ * MEM_HELLO;
  * MICA_ELOST (the server died after taking it) is retried only for the
  * requests without effects (MEM_STATS, MEM_TASK_USE): an allocation or a
  * free may have happened, so those are at most once.
@@ -87,15 +92,22 @@ long mem_hello(void)
     return st;
 }
 
-/* Makes a request that needs MEM_HELLO first. */
+/* Makes a request that needs MEM_HELLO first. MICA_ENOENT means the
+ * server does not have our task handle (it restarted behind its lasting
+ * endpoint, keeping our frames and regions): hello again, once. */
 static long memory_call_known(const struct mica_msg *req, struct mica_msg *reply)
 {
-    if (!said_hello) {
-        long st = mem_hello();
-        if (st != MICA_OK)
+    for (int attempt = 0;; attempt++) {
+        if (!said_hello) {
+            long st = mem_hello();
+            if (st != MICA_OK)
+                return st;
+        }
+        long st = memory_call(req, reply);
+        if (st != MICA_ENOENT || attempt == 1)
             return st;
+        said_hello = false;
     }
-    return memory_call(req, reply);
 }
 
 long mem_alloc(uint64_t va, uint64_t pages, unsigned flags)

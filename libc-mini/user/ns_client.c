@@ -67,12 +67,21 @@ long ns_lookup(const char *name, uint64_t *handle_out)
     return ns_lookup_via(MICA_HANDLE_NS, name, handle_out);
 }
 
-long ns_boot_cap(uint32_t which, uint64_t *handle_out)
+long ns_boot_cap_word(uint32_t which, uint64_t *handle_out, uint64_t *word)
 {
     struct mica_msg req = {MICA_INFO(NS_BOOT_CAP, 0), {which}};
     struct mica_msg reply;
     long st = ns_call(&req, &reply);
-    return st < 0 ? st : take_handle(&reply, handle_out);
+    if (st < 0)
+        return st;
+    *word = reply.w[1];
+    return take_handle(&reply, handle_out);
+}
+
+long ns_boot_cap(uint32_t which, uint64_t *handle_out)
+{
+    uint64_t word;
+    return ns_boot_cap_word(which, handle_out, &word);
 }
 
 long ns_system_via(uint64_t ns, uint32_t op)

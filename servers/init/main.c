@@ -433,8 +433,49 @@ static uint64_t boot_cap_handle(uint64_t which)
         return MICA_BOOT_CAP_LOG;
     case NS_CAP_CONTROL:
         return MICA_HANDLE_NS;
+    case NS_CAP_ENDPOINT:
+        return ~0ull; /* per module: lasting_endpoint() */
     }
     return 0;
+}
+
+/* ---- Lasting endpoints (NS_CAP_ENDPOINT): one per module that asks,
+ * created by us and kept for good, so it outlives every instance of the
+ * module. Calls and page faults sent to it while the module restarts wait
+ * in its queue for the next instance instead of failing with MICA_EDEAD. */
+
+#define MAX_LASTING 8
+
+static struct {
+    char module[NS_NAME_MAX]; /* "" : free */
+    uint64_t ep;              /* ours, all rights */
+} lasting[MAX_LASTING];
+
+/* The lasting endpoint of `module` (created on first use), or 0; *earlier
+ * says whether an earlier instance of the module had it already. */
+static uint64_t lasting_endpoint(const char *module, bool *earlier, long *err)
+{
+    unsigned free = MAX_LASTING;
+    *earlier = false;
+    for (unsigned i = 0; i < MAX_LASTING; i++) {
+        if (lasting[i].module[0] && strcmp(lasting[i].module, module) == 0) {
+            *earlier = true;
+            return lasting[i].ep;
+        }
+        if (!lasting[i].module[0] && free == MAX_LASTING)
+            free = i;
+    }
+    *err = MICA_ENOMEM;
+    if (free == MAX_LASTING || !module[0])
+        return 0;
+    long ep = mica_endpoint_create();
+    if (ep < 0) {
+        *err = ep;
+        return 0;
+    }
+    strlcpy(lasting[free].module, module, sizeof(lasting[free].module));
+    lasting[free].ep = (uint64_t)ep;
+    return (uint64_t)ep;
 }
 
 /* The policy word (caps= of the module line) an NS_CAP_* needs. */
@@ -449,6 +490,8 @@ static const char *cap_word(uint64_t which)
         return "rawlog";
     case NS_CAP_CONTROL:
         return "control";
+    case NS_CAP_ENDPOINT:
+        return "endpoint";
     }
     return "devices";
 }
@@ -466,6 +509,9 @@ static long cap_copy(uint64_t which, uint64_t cap, uint64_t id)
     case NS_CAP_CONTROL: /* our endpoint, badged with the id and the control bit */
         return mica_handle_copy(cap, MICA_RIGHT_SEND | MICA_RIGHT_GRANT,
                                 id | NS_BADGE_CONTROL);
+    case NS_CAP_ENDPOINT: /* unbadged: the server mints, registers, receives */
+        return mica_handle_copy(cap, MICA_RIGHT_SEND | MICA_RIGHT_RECV | MICA_RIGHT_GRANT,
+                                0);
     }
     return mica_handle_copy(cap, MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT, 0);
 }
@@ -490,6 +536,14 @@ static void do_boot_cap(struct request *rq, struct response *rs)
         rs->status = MICA_ENOENT;
         return;
     }
+    long err = MICA_OK;
+    bool earlier = false;
+    if (rq->msg.w[0] == NS_CAP_ENDPOINT &&
+        !(cap = lasting_endpoint(module_of(rq->id), &earlier, &err))) {
+        rs->status = err;
+        return;
+    }
+    rs->word = earlier;
     long h = cap_copy(rq->msg.w[0], cap, rq->id);
     if (h < 0) {
         rs->status = h;

@@ -23,7 +23,8 @@ void supervise_start(void);
  *                           (COM1, its IRQ, PS/2, its IRQ, the screen, the
  *                           CRTC), "log" (the kernel log to show it),
  *                           "rawlog" (the log to write lines as they are),
- *                           "control" (power off, crash requests) */
+ *                           "control" (power off, crash requests),
+ *                           "endpoint" (an endpoint that outlives it) */
 bool supervise_may_register(const char *module, const char *name);
 bool supervise_has_cap(const char *module, const char *cap);
 

@@ -1,12 +1,18 @@
 /*
  * The client table (see clients.h): a fixed array, searched linearly,
- * which is cheap at CLIENTS_MAX entries and needs no allocator.
+ * which is cheap at CLIENTS_MAX entries and needs no allocator. It lives
+ * where main.c puts it (the state pages that outlive the server).
  */
 #include "clients.h"
 
 #include <mica/syscall.h>
 
-static struct client clients[CLIENTS_MAX];
+static struct client *clients;
+
+void clients_use(struct client table[CLIENTS_MAX])
+{
+    clients = table;
+}
 
 struct client *client_find(uint32_t id)
 {

@@ -22,7 +22,8 @@ struct region {
 
 struct client {
     uint32_t id;     /* task id, 0 when the slot is free */
-    uint64_t task;   /* the task handle it gave us */
+    uint64_t task;   /* the task handle it gave us; 0 after a restart of
+                        ours, until it says MEM_HELLO again */
     uint64_t frames; /* frames it owns */
     uint64_t quota;  /* frames it may own, as last asked (main.c) */
     bool pager_set;  /* we are its pager already */
@@ -30,6 +31,9 @@ struct client {
     struct region lazy[MEM_LAZY_MAX];
 };
 
+/* The table to use: CLIENTS_MAX entries, zeroed or as a predecessor
+ * left them (state.h). */
+void clients_use(struct client table[CLIENTS_MAX]);
 struct client *client_find(uint32_t id);
 /* A fresh entry for id (which must not have one); NULL when full. */
 struct client *client_add(uint32_t id, uint64_t task);

@@ -41,6 +41,43 @@ void frames_init(struct frames *f, void *tables, uint64_t total, frames_back_fn 
     f->ctx = ctx;
 }
 
+bool frames_adopt(struct frames *f, void *tables, uint64_t total, frames_back_fn remap,
+                  frames_back_fn back, void *ctx)
+{
+    uint64_t bitmap_pages = pages_for(bitmap_words(total) * sizeof(uint64_t));
+    uint64_t owner_pages = pages_for(total * sizeof(uint32_t));
+    /* The counters must describe these tables, and the entries of every
+     * frame below the fresh mark must have been backed. */
+    if (f->total != total || f->fresh > total || f->bitmap_pages != bitmap_pages ||
+        f->bitmap_backed > bitmap_pages || f->owner_backed > owner_pages)
+        return false;
+    if (f->fresh && (f->bitmap_backed <= (f->fresh - 1) / (FRAMES_PAGE * 8) ||
+                     f->owner_backed <= (f->fresh - 1) * sizeof(uint32_t) / FRAMES_PAGE))
+        return false;
+    f->bitmap = tables;
+    f->owner = (uint32_t *)((char *)tables + bitmap_pages * FRAMES_PAGE);
+    f->back = back;
+    f->ctx = ctx;
+    for (uint64_t p = 0; p < f->bitmap_backed; p++)
+        if (!remap(ctx, p))
+            return false;
+    for (uint64_t p = 0; p < f->owner_backed; p++)
+        if (!remap(ctx, bitmap_pages + p))
+            return false;
+    /* The bitmap and the owners must agree; the free count is taken from
+     * them, not from the saved counter. */
+    uint64_t used = 0;
+    for (uint64_t i = 0; i < f->fresh; i++) {
+        bool bit = (f->bitmap[i / 64] >> (i % 64)) & 1;
+        if (bit != (f->owner[i] != 0))
+            return false;
+        used += bit;
+    }
+    f->free = total - used;
+    f->hint = 0;
+    return true;
+}
+
 /* Makes sure the table entries of frame i (the fresh mark) exist. */
 static bool back_entries(struct frames *f, uint64_t i)
 {

@@ -46,6 +46,13 @@ uint64_t frames_table_pages(uint64_t total);
  * where the frames_table_pages(total) pages go, `back` backs them. */
 void frames_init(struct frames *f, void *tables, uint64_t total, frames_back_fn back,
                  void *ctx);
+/* Takes over tables an earlier instance left: *f holds its saved
+ * counters, `tables` and `total` are as at its frames_init. The counters
+ * are checked against each other, the table pages it had backed are made
+ * usable again without zeroing (remap), and the bitmap is checked against
+ * the owners. false when anything does not fit: then frames_init. */
+bool frames_adopt(struct frames *f, void *tables, uint64_t total, frames_back_fn remap,
+                  frames_back_fn back, void *ctx);
 /* Gives a free frame to `owner` (non-zero), a freed one before a fresh one;
  * FRAME_NONE when none is left or a table page cannot be backed. */
 uint64_t frames_alloc(struct frames *f, uint32_t owner);

@@ -24,6 +24,7 @@
 
 #include "clients.h"
 #include "frames.h"
+#include "state.h"
 
 /* Our heap is the static arena, never the memory server (malloc.c). */
 const bool mica_heap_arena_only = true;
@@ -46,14 +47,16 @@ const bool mica_heap_arena_only = true;
 #define INFO_KNOWN_BITS (0xffffffffull | (0x1fffull << 32) | MICA_INFO_HANDLE)
 
 struct memory_state {
-    uint64_t ram;         /* the RAM object */
-    uint64_t ep;          /* our endpoint, all rights */
-    uint64_t ep_send;     /* a send copy: registered by name, and every pager */
-    uint32_t self;        /* our task id */
-    uint64_t own_frames;  /* the frames of our tables, mapped or not yet */
-    uint64_t table_first; /* RAM index of the first of them */
-    uint64_t death_ntf;   /* signalled when a client dies (death_thread) */
-    struct frames frames;
+    uint64_t ram;               /* the RAM object */
+    uint64_t ep;                /* our endpoint, all rights */
+    uint64_t ep_send;           /* a send copy: registered by name, and every pager */
+    uint32_t self;              /* our task id */
+    uint64_t own_frames;        /* the frames of our tables, mapped or not yet */
+    uint64_t table_first;       /* RAM index of the first of them */
+    uint64_t death_ntf;         /* signalled when a client dies (death_thread) */
+    struct memory_saved *saved; /* at TABLE_VA: what a restart keeps (state.h) */
+    struct frames *frames;      /* in *saved */
+    unsigned adopted;           /* clients taken over from a predecessor */
 };
 
 static struct memory_state srv;
@@ -102,9 +105,9 @@ static uint64_t usable_frame(struct client *c, long *err)
 {
     bool retried = false;
     for (;;) {
-        uint64_t index = frames_alloc(&srv.frames, c->id);
+        uint64_t index = frames_alloc(srv.frames, c->id);
         if (index == FRAME_NONE) {
-            if (retried || frames_reclaim(&srv.frames, OWNER_PREDECESSOR) == 0) {
+            if (retried || frames_reclaim(srv.frames, OWNER_PREDECESSOR) == 0) {
                 *err = MICA_ENOMEM;
                 return FRAME_NONE;
             }
@@ -114,9 +117,9 @@ static uint64_t usable_frame(struct client *c, long *err)
         long st = zero_frame(index);
         if (st == MICA_OK)
             return index;
-        if (st == MICA_EBUSY && frames_give(&srv.frames, index, c->id, OWNER_PREDECESSOR))
+        if (st == MICA_EBUSY && frames_give(srv.frames, index, c->id, OWNER_PREDECESSOR))
             continue;
-        frames_free(&srv.frames, index, c->id);
+        frames_free(srv.frames, index, c->id);
         *err = st;
         return FRAME_NONE;
     }
@@ -156,7 +159,7 @@ static long give_page(struct client *c, uint64_t va, unsigned flags)
         return st;
     st = mica_map(c->task, va, srv.ram, index, flags);
     if (st != MICA_OK) {
-        frames_free(&srv.frames, index, c->id);
+        frames_free(srv.frames, index, c->id);
         return st;
     }
     c->frames++;
@@ -173,7 +176,7 @@ static long take_page(struct client *c, uint64_t va)
         return 0;
     if (st < 0)
         return st;
-    if (!frames_free(&srv.frames, (uint64_t)st, c->id))
+    if (!frames_free(srv.frames, (uint64_t)st, c->id))
         return 0;
     c->frames--;
     return 1;
@@ -192,14 +195,19 @@ static long probe_task(uint64_t task)
  * already, so its frames are safe to hand out again. */
 static void reap(struct client *c)
 {
-    frames_reclaim(&srv.frames, c->id);
-    mica_handle_close(c->task);
+    frames_reclaim(srv.frames, c->id);
+    if (c->task)
+        mica_handle_close(c->task);
     client_remove(c);
 }
 
+/* A client taken over from a predecessor has no task handle until it says
+ * MEM_HELLO again: its id tells whether it lives (ids are never reused). */
 static void reap_if_dead(struct client *c)
 {
-    if (probe_task(c->task) == MICA_EDEAD)
+    bool dead =
+        c->task ? probe_task(c->task) == MICA_EDEAD : !mica_task_find(c->id, NULL);
+    if (dead)
         reap(c);
 }
 
@@ -236,12 +244,16 @@ static long check_flags(uint64_t flags)
     return MICA_OK;
 }
 
-/* The client behind the request, or NULL (with the status set). */
+/* The client behind the request, with its task handle, or NULL (with the
+ * status set): MICA_ENOENT asks it to say MEM_HELLO (again, after a
+ * restart of ours). */
 static struct client *caller(const struct request *rq, struct response *rs)
 {
     struct client *c = client_find((uint32_t)rq->badge);
-    if (!c)
+    if (!c || !c->task) {
         rs->status = MICA_ENOENT;
+        return NULL;
+    }
     return c;
 }
 
@@ -256,7 +268,8 @@ static void do_hello(struct request *rq, struct response *rs)
     struct client *c = client_find((uint32_t)rq->badge);
     if (c) {
         reap_if_dead(c);
-        if (client_find((uint32_t)rq->badge))
+        c = client_find((uint32_t)rq->badge);
+        if (c && c->task)
             return; /* known and alive: the new handle is not needed */
     }
     /* It must be the caller's own task handle, with MANAGE: the task's id
@@ -278,6 +291,11 @@ static void do_hello(struct request *rq, struct response *rs)
     st = mica_task_notify_death(rq->handle_in, srv.death_ntf, DEATH_BIT);
     if (st != MICA_OK) {
         rs->status = st;
+        return;
+    }
+    if (c) { /* a predecessor's client: its frames and regions stay */
+        c->task = rq->handle_in;
+        rq->handle_kept = true;
         return;
     }
     c = client_add((uint32_t)rq->badge, rq->handle_in);
@@ -325,9 +343,9 @@ static void do_alloc(struct request *rq, struct response *rs)
     if (!c)
         return;
     /* All or nothing: make sure of the frames before mapping any. */
-    if (srv.frames.free < pages)
+    if (srv.frames->free < pages)
         probe_all();
-    if (srv.frames.free < pages) {
+    if (srv.frames->free < pages) {
         rs->status = MICA_ENOMEM;
         return;
     }
@@ -395,8 +413,8 @@ static void do_stats(struct request *rq, struct response *rs)
     }
     probe_all();
     struct client *c = client_find((uint32_t)rq->badge);
-    rs->w[0] = srv.frames.total + srv.own_frames;
-    rs->w[1] = srv.frames.free;
+    rs->w[0] = srv.frames->total + srv.own_frames;
+    rs->w[1] = srv.frames->free;
     rs->w[2] = c ? c->frames : 0;
 }
 
@@ -437,21 +455,29 @@ static bool fault_fits(const struct region *r, uint64_t error)
 }
 
 /* A page fault of task `badge`, sent by the kernel: w[0] = address,
- * w[1] = error code, w[2] = rip. */
+ * w[1] = error code, w[2] = rip. The answer names a fresh zeroed frame
+ * for the kernel to map at the page (MICA_FAULT_MAP), so faults need no
+ * task handle: a client taken over from a predecessor is served before it
+ * says MEM_HELLO again. (Should the kernel find the page mapped already,
+ * by another of the client's threads, the frame stays counted to the
+ * client until it dies: within its own quota.) */
 static void do_fault(struct request *rq, struct response *rs)
 {
     uint64_t addr = rq->msg.w[0], error = rq->msg.w[1];
     struct client *c = client_find((uint32_t)rq->badge);
     const struct region *r = c && addr < MEM_VA_END ? client_lazy_at(c, addr) : NULL;
     rs->status = MICA_FAULT_KILL;
-    if (!r || !fault_fits(r, error))
+    if (!r || !fault_fits(r, error) || !quota_allows(c, 1))
         return;
-    long st = give_page(c, addr & ~(PAGE - 1), r->flags);
-    if (st == MICA_EDEAD)
-        reap(c);
-    /* MICA_EBUSY: mapped since the fault; retrying is right. */
-    if (st == MICA_OK || st == MICA_EBUSY)
-        rs->status = MICA_FAULT_RESOLVED;
+    long st = MICA_OK;
+    uint64_t index = usable_frame(c, &st);
+    if (index == FRAME_NONE)
+        return;
+    c->frames++;
+    rs->status = MICA_FAULT_MAP;
+    rs->w[0] = srv.ram;
+    rs->w[1] = index;
+    rs->w[2] = r->flags;
 }
 
 static void dispatch(struct request *rq, struct response *rs)
@@ -491,34 +517,104 @@ static void dispatch(struct request *rq, struct response *rs)
 
 /* ---- Start. */
 
-/* Backs page `page` of our tables (frames.h): maps its frame, one of the
- * last frames of RAM, at its place after TABLE_VA and zeroes it. */
+/* Maps page `page` of our tables (counted from TABLE_VA: the state
+ * pages, then the frame tables) at its place; its frame is one of the
+ * last frames of RAM, which hold what a predecessor left there. */
+static bool map_table_page(uint64_t page)
+{
+    uint64_t va = TABLE_VA + page * PAGE;
+    return page < srv.own_frames &&
+           mica_map(MICA_HANDLE_SELF, va, srv.ram, srv.table_first + page,
+                    MICA_MAP_WRITE) == MICA_OK;
+}
+
+/* The frame allocator's callbacks (frames.h): page `page` of the frame
+ * tables, mapped and zeroed (a fresh page) or mapped as it is (taken over). */
 static bool back_table_page(void *ctx, uint64_t page)
 {
     (void)ctx;
-    uint64_t va = TABLE_VA + page * PAGE;
-    if (page >= srv.own_frames ||
-        mica_map(MICA_HANDLE_SELF, va, srv.ram, srv.table_first + page, MICA_MAP_WRITE) !=
-            MICA_OK)
+    if (!map_table_page(STATE_PAGES + page))
         return false;
-    memset((void *)(uintptr_t)va, 0, PAGE);
+    memset((void *)(uintptr_t)(TABLE_VA + (STATE_PAGES + page) * PAGE), 0, PAGE);
     return true;
 }
 
-/* Sets the allocator up over the frames of RAM below the last few, which
- * hold its tables and are ours for good. No table page is mapped yet: the
- * allocator asks for each when it first needs it (back_table_page). */
-static long setup_tables(uint64_t total)
+static bool remap_table_page(void *ctx, uint64_t page)
+{
+    (void)ctx;
+    return map_table_page(STATE_PAGES + page);
+}
+
+/* Says once why a predecessor's state was not taken over. */
+static void log_fresh_start(const char *why)
+{
+    char line[96];
+    int n = snprintf(line, sizeof(line),
+                     "mica: memory: state not taken over reason=\"%s\"\n", why);
+    if (n > 0 && (size_t)n < sizeof(line))
+        mica_debug_write(line, (size_t)n);
+}
+
+/* Takes over the clients and frames a predecessor left (state.h); false
+ * when its record is missing or does not check out. */
+static bool adopt(uint64_t managed)
+{
+    const char *why = "";
+    void *tables = (void *)(uintptr_t)(TABLE_VA + STATE_PAGES * PAGE);
+    if (!state_valid(srv.saved, srv.table_first, srv.own_frames, &why)) {
+        if (srv.saved->magic)
+            log_fresh_start(why);
+        return false;
+    }
+    if (!frames_adopt(srv.frames, tables, managed, remap_table_page, back_table_page,
+                      NULL)) {
+        log_fresh_start("bad frame tables");
+        return false;
+    }
+    /* Task handles died with the predecessor; clients that died since
+     * give their frames back now. */
+    clients_use(srv.saved->clients);
+    for (unsigned k = 0; k < CLIENTS_MAX; k++)
+        srv.saved->clients[k].task = 0;
+    client_each(reap_if_dead);
+    unsigned lazy = 0;
+    for (unsigned k = 0; k < CLIENTS_MAX; k++) {
+        srv.adopted += srv.saved->clients[k].id != 0;
+        lazy += srv.saved->clients[k].nlazy;
+    }
+    char line[96];
+    int n = snprintf(line, sizeof(line),
+                     "mica: memory: state taken over clients=%u lazy_regions=%u\n",
+                     srv.adopted, lazy);
+    if (n > 0 && (size_t)n < sizeof(line))
+        mica_debug_write(line, (size_t)n);
+    return true;
+}
+
+/* Sets the tables up over the last frames of RAM: the state pages, mapped
+ * now, then the frame tables, whose pages are backed only as the frames in
+ * use reach them; nothing at start takes time in proportion to the RAM
+ * there is. A predecessor's tables are taken over when they check out. */
+static long setup_tables(uint64_t total, bool restart)
 {
     if (total > FRAMES_MAX)
         total = FRAMES_MAX;
-    uint64_t pages = frames_table_pages(total);
+    uint64_t pages = STATE_PAGES + frames_table_pages(total);
     if (total == 0 || pages >= total)
         return MICA_ENOMEM;
     srv.table_first = total - pages;
     srv.own_frames = pages;
-    frames_init(&srv.frames, (void *)(uintptr_t)TABLE_VA, total - pages, back_table_page,
-                NULL);
+    for (uint64_t p = 0; p < STATE_PAGES; p++)
+        if (!map_table_page(p))
+            return MICA_ENOMEM;
+    srv.saved = (struct memory_saved *)(uintptr_t)TABLE_VA;
+    srv.frames = &srv.saved->frames;
+    if (restart && adopt(total - pages))
+        return MICA_OK;
+    state_fresh(srv.saved, srv.table_first, srv.own_frames);
+    clients_use(srv.saved->clients);
+    frames_init(srv.frames, (void *)(uintptr_t)(TABLE_VA + STATE_PAGES * PAGE),
+                total - pages, back_table_page, NULL);
     return MICA_OK;
 }
 
@@ -569,15 +665,24 @@ static long start(const char **step)
     st = mica_mem_info(&info);
     if (st != MICA_OK)
         return st;
+    /* init's lasting endpoint for us (caps=endpoint), so that requests
+     * and page faults wait through a restart of ours; our own otherwise.
+     * Only an instance that finds the endpoint used before is a restart
+     * within this boot, and may take its predecessor's tables over (RAM
+     * keeps its contents across a reset, too). */
+    *step = "endpoint";
+    uint64_t restart = 0;
+    if (ns_boot_cap_word(NS_CAP_ENDPOINT, &srv.ep, &restart) != MICA_OK) {
+        restart = 0;
+        st = mica_endpoint_create();
+        if (st < 0)
+            return st;
+        srv.ep = (uint64_t)st;
+    }
     *step = "tables";
-    st = setup_tables(info.ram_frames);
+    st = setup_tables(info.ram_frames, restart == 1);
     if (st != MICA_OK)
         return st;
-    *step = "endpoint";
-    st = mica_endpoint_create();
-    if (st < 0)
-        return st;
-    srv.ep = (uint64_t)st;
     st = mica_handle_copy(srv.ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
     if (st < 0)
         return st;
@@ -614,10 +719,14 @@ static enum server_next handle(struct server_request *srq)
         rq.badge = 0;
     struct response rs = {MICA_OK, {0}};
     if (srq->badge == 0 && srq->msg.info == MICA_INFO(MEM_INTERNAL_DEATHS, 0)) {
+        state_busy(srv.saved, true);
         probe_all(); /* a client died: find which, take its frames back */
+        state_busy(srv.saved, false);
         return SERVER_REPLY;
     }
+    state_busy(srv.saved, true);
     dispatch(&rq, &rs);
+    state_busy(srv.saved, false);
     srq->keep_handle = rq.handle_kept;
     srq->reply =
         (struct mica_msg){MICA_REPLY_INFO(rs.status, 0), {rs.w[0], rs.w[1], rs.w[2]}};

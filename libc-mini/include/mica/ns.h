@@ -14,7 +14,10 @@
  *   NS_LOOKUP    payload = name with its NUL. Reply: a send handle to the
  *                registered endpoint attached (badged with the caller's
  *                task id), or MICA_ENOENT.
- *   NS_BOOT_CAP  w[0] = NS_CAP_*. Reply: that boot capability attached.
+ *   NS_BOOT_CAP  w[0] = NS_CAP_*. Reply: that boot capability attached;
+ *                for NS_CAP_ENDPOINT, w[1] = 1 when an earlier instance of
+ *                the module had the endpoint already (this one is a restart
+ *                within this boot), 0 for the first.
  *                Only to a task whose module line has the matching
  *                caps= word (MICA_ERIGHTS otherwise; see NS_CAP_*);
  *                MICA_ENOENT when the machine lacks it (no screen).
@@ -78,6 +81,10 @@ enum ns_boot_cap {
      * and lookups whose handles carry the bit, which servers require of
      * a MICA_LABEL_CRASH request. For modules with caps=control. */
     NS_CAP_CONTROL = 10,
+    /* An endpoint init creates for the module once and keeps (SEND, RECV,
+     * GRANT, unbadged): calls and page faults sent to it wait through a
+     * restart of the module for its next instance (endpoint). */
+    NS_CAP_ENDPOINT = 11,
 };
 
 /* Badges init gives: the caller's task id, and NS_BADGE_CONTROL on the
@@ -90,6 +97,8 @@ enum ns_boot_cap {
 long ns_register(const char *name, uint64_t ep_handle);
 long ns_lookup(const char *name, uint64_t *handle_out);
 long ns_boot_cap(uint32_t which, uint64_t *handle_out);
+/* The same, with the reply's w[1] in *word. */
+long ns_boot_cap_word(uint32_t which, uint64_t *handle_out, uint64_t *word);
 long ns_system(uint32_t op);
 /* The same two through another handle to init: a control handle. */
 long ns_lookup_via(uint64_t ns, const char *name, uint64_t *handle_out);

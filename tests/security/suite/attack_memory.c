@@ -5,7 +5,10 @@
  * taken while it restarts; and a restarted server serves clients that
  * still hold frames its predecessor gave them: those frames stay theirs
  * (the kernel maps a RAM frame once) and the new instance hands out
- * others, rather than retrying one held frame for ever. And no client
+ * others, rather than retrying one held frame for ever; a restart in
+ * between two requests loses no client's frames, quota use or lazy
+ * regions (the restarted instance takes its predecessor's tables over,
+ * behind an endpoint init keeps). And no client
  * takes more than its quota (the memory-server pages of its kernel
  * budget, set by its spawner), so one task cannot starve the others.
  */
@@ -20,6 +23,8 @@
 #define EAGER_VA   0x0000100000000000ull /* 16 TiB: nobody else's */
 #define EAGER_VA2  0x0000100000100000ull
 #define EAGER_PAGE 16
+#define LAZY_VA    0x0000100000200000ull
+#define LAZY_PAGES 4
 
 /* Attack: ask how much memory other tasks use, which tells a spy what
  * they do. Must: MICA_ERIGHTS for init's and a peer's; our own works. */
@@ -75,6 +80,44 @@ KTEST(memory, restart_with_live_clients_and_a_name_poller)
     KT_ASSERT(zeroed);
     KT_EQ(still, EAGER_PAGE);
     KT_OK(q_mem);
+}
+
+/* Attack: hold a lazy region with one page touched; the memory server
+ * crashes and is restarted (a peer polls for its name meanwhile); then
+ * touch the region's other pages before saying anything to the new
+ * instance. Must: the new pages are served (zeroed) by the restarted
+ * server, the old one is intact, our frame count went on from where it
+ * was (so a restart does not reset anyone's quota), and an allocation
+ * works afterwards (the server asks us for our task handle again). */
+KTEST(memory, restart_keeps_lazy_regions_and_counts)
+{
+    KT_OK(mem_lazy(LAZY_VA, LAZY_PAGES, MICA_MAP_WRITE));
+    volatile uint64_t *page = (volatile uint64_t *)(uintptr_t)LAZY_VA;
+    page[0] = 0x1a2e000000000000ull;
+    struct mem_stats before, after;
+    KT_OK(mem_stats(&before));
+    struct mica_msg r;
+    long polled;
+    long crash = sec_crash_under_poller("memory", SEC_NAME_MEMORY, &r, &polled);
+    bool zeroed = true;
+    for (unsigned i = 1; i < LAZY_PAGES; i++) {
+        zeroed = zeroed && page[i * 512] == 0;
+        page[i * 512] = 0x1a2e000000000000ull | i;
+    }
+    bool intact = page[0] == 0x1a2e000000000000ull;
+    long stats = mem_stats(&after);
+    long again = mem_alloc(EAGER_VA2, 1, MICA_MAP_WRITE);
+    if (again == MICA_OK)
+        mem_free(EAGER_VA2, 1);
+    mem_free(LAZY_VA, LAZY_PAGES);
+    KT_STATUS(crash, MICA_ELOST);
+    KT_OK(polled);
+    KT_EQ(r.w[2], 0); /* the poller never got the name */
+    KT_ASSERT(zeroed);
+    KT_ASSERT(intact);
+    KT_OK(stats);
+    KT_EQ(after.own_frames, before.own_frames + LAZY_PAGES - 1);
+    KT_OK(again);
 }
 
 /* Attack: a peer allocates until refused, to leave nobody any RAM. Must:
