@@ -1,7 +1,7 @@
 /*
  * The kernel's object model (object.c). Every object a task can create —
- * endpoints, notifications, reply objects — begins with a struct kobject: how many
- * references name it and whose budget pays for its slot. A reference is a
+ * endpoints, notifications, reply objects — begins with a struct kobject:
+ * how many references name it and whose budget pays for its slot. A reference is a
  * handle in some task's table or a pointer the kernel keeps (a pager, a
  * death watch, an IRQ or log binding); each takes object_ref and gives
  * object_unref, so no kernel pointer outlives its object. The slot is
