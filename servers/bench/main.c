@@ -4,8 +4,9 @@
  * one line per figure on the kernel log,
  *
  *   BENCH name=<name> iters=<n> cycles_median=<n> ns_median=<n>
+ *         unit=<instructions|tsc> overhead=<n>
  *
- * and exits. The figures that need a second address space (ipc_rtt,
+ * (one line) and exits. The figures that need a second address space (ipc_rtt,
  * ipc_rtt_4k, notify_rtt) use benchpeer, which this task starts through
  * the name service and tells to exit at the end.
  *
@@ -15,8 +16,13 @@
  * wake-up of another task inside a few iterations does not move. The TSC
  * rate comes from timing the TSC against the kernel's millisecond clock.
  * Under TCG the TSC is the host's (SPEC §11): the figures compare code
- * paths under the same emulator, not cycles of real hardware. Nothing here
- * judges a figure; that is for people reading docs/performance.md.
+ * paths under the same emulator, not cycles of real hardware. Under QEMU's
+ * `-icount shift=0` the TSC counts guest instructions, one each, and the
+ * figures are exact instruction counts: `unit=instructions`, which this
+ * task finds out itself (tsc_counts_instructions). `overhead` is the
+ * median of an empty timed region (the two reads and their fences), and
+ * is already subtracted from every sample, as sel4bench does. Nothing
+ * here judges a figure; that is for people reading docs/performance.md.
  */
 #include <mica/memory.h>
 #include <mica/ns.h>
@@ -60,6 +66,34 @@ static inline uint64_t tsc_read(void)
 }
 
 static uint64_t tsc_khz;
+static uint64_t overhead; /* of an empty timed region, subtracted */
+static bool unit_instructions;
+
+/* Whether the TSC counts instructions (QEMU -icount shift=0): then a
+ * region with 2048 nops costs exactly 1024 more than one with 1024, every
+ * time. On real hardware or plain TCG nops take a varying number of
+ * cycles, never exactly one each five times in a row. */
+static uint64_t nops_1024(void)
+{
+    uint64_t t0 = tsc_read();
+    __asm__ volatile(".rept 1024\n\tnop\n\t.endr" ::: "memory");
+    return tsc_read() - t0;
+}
+
+static uint64_t nops_2048(void)
+{
+    uint64_t t0 = tsc_read();
+    __asm__ volatile(".rept 2048\n\tnop\n\t.endr" ::: "memory");
+    return tsc_read() - t0;
+}
+
+static bool tsc_counts_instructions(void)
+{
+    for (unsigned trial = 0; trial < 5; trial++)
+        if (nops_2048() - nops_1024() != 1024)
+            return false;
+    return true;
+}
 
 /* TSC ticks per millisecond: both ends of the window sit on a tick of the
  * millisecond clock, so the only error is the clock's own. */
@@ -106,12 +140,15 @@ static void log_line(const char *s)
 }
 
 /* The one output form (SPEC §8); ns from the measured TSC rate. */
-static void report(const char *name, unsigned iters, uint64_t cycles, uint64_t ns)
+static void report(const char *name, unsigned iters, uint64_t cycles, uint64_t ns,
+                   uint64_t subtracted)
 {
-    char line[128];
+    char line[160];
     snprintf(line, sizeof(line),
-             "BENCH name=%s iters=%u cycles_median=%llu ns_median=%llu\n", name, iters,
-             (unsigned long long)cycles, (unsigned long long)ns);
+             "BENCH name=%s iters=%u cycles_median=%llu ns_median=%llu unit=%s "
+             "overhead=%llu\n",
+             name, iters, (unsigned long long)cycles, (unsigned long long)ns,
+             unit_instructions ? "instructions" : "tsc", (unsigned long long)subtracted);
     log_line(line);
 }
 
@@ -149,9 +186,21 @@ static long run_iterations(const struct bench *b)
         uint64_t t1 = tsc_read();
         if (st != MICA_OK)
             return st;
-        samples[i] = (t1 - t0) / b->per;
+        uint64_t d = t1 - t0;
+        samples[i] = (d > overhead ? d - overhead : 0) / b->per;
     }
     return MICA_OK;
+}
+
+/* The cost of timing itself: the median of empty timed regions. */
+static uint64_t measure_overhead(void)
+{
+    for (unsigned i = 0; i < ITERS; i++) {
+        uint64_t t0 = tsc_read();
+        uint64_t t1 = tsc_read();
+        samples[i] = t1 - t0;
+    }
+    return median(samples, ITERS);
 }
 
 static void run(const struct bench *b)
@@ -169,7 +218,7 @@ static void run(const struct bench *b)
         return;
     }
     uint64_t cycles = median(samples, b->iters);
-    report(b->name, b->iters, cycles, cycles * 1000000 / tsc_khz);
+    report(b->name, b->iters, cycles, cycles * 1000000 / tsc_khz, overhead);
 }
 
 /* ---- null_syscall: the cheapest round trip into the kernel and back. */
@@ -424,7 +473,7 @@ static void report_boot(void)
         fail("boot", "asking init for boot_ms", st);
         return;
     }
-    report("boot", 1, ms * tsc_khz, ms * 1000000);
+    report("boot", 1, ms * tsc_khz, ms * 1000000, 0); /* not a timed region */
 }
 
 static const struct bench benches[] = {
@@ -440,6 +489,8 @@ int main(void)
 {
     log_line("bench: measuring the TSC rate\n");
     tsc_khz = measure_tsc_khz();
+    unit_instructions = tsc_counts_instructions();
+    overhead = measure_overhead();
     long st = peer_start();
     if (st != MICA_OK)
         fail("benchpeer", "start", st);

@@ -1,47 +1,66 @@
 #!/usr/bin/env python3
-"""Print the benchmark figures of one or more runs as a Markdown table.
+"""Print the benchmark figures of one or more runs as Markdown tables.
 
 Usage: bench_table.py LOG [LOG...]
 
 Each LOG is a serial log of a run of the shell's `bench` command (the
-boot test writes one: build/tests/bench/bench.bios.serial.log) or the
-output of `ctest -L bench -V`; the lines read are
+boot tests write them: build/tests/bench/bench.bios.serial.log for plain
+TCG, bench.bios_icount.serial.log under -icount shift=0) or the output of
+`ctest -L bench -V`; the lines read are
 
   BENCH name=<name> iters=<n> cycles_median=<n> ns_median=<n>
+        unit=<instructions|tsc> overhead=<n>
 
-wherever they appear in a line (ctest -V puts "33: " before them). If a log
-holds several runs, its last line for each name counts.
+(one line) wherever they appear in a line (ctest -V puts "33: " before
+them). If a log holds several runs, its last line for each name counts.
 
-With one log the table shows its figures; with several, each figure is the
-median over the logs (the middle one of three), and a column per log shows
-the ns of each. After the table come the ratios the design aims at
-(docs/performance.md): ipc_rtt against null_syscall, ipc_rtt_4k against
-ipc_rtt, and the boot time. Nothing is judged: the script always exits 0
-when it found figures, 1 when a log has none.
+The runs are grouped by unit, and each group gets a table: with one run
+its figures, with several the median over the runs and a column per run.
+After the TSC table come the ratios the design first aimed at; after the
+instructions table, each figure against its goal (docs/performance.md)
+with the seL4 and Linux counts measured the same way. Nothing is judged:
+the script exits 0 when it found figures, 1 when a log has none.
 """
 
 import re
 import statistics
 import sys
 
-BENCH_RE = re.compile(r"BENCH name=(\S+) iters=(\d+) cycles_median=(\d+) ns_median=(\d+)\s*$")
+BENCH_RE = re.compile(
+    r"BENCH name=(\S+) iters=(\d+) cycles_median=(\d+) ns_median=(\d+)"
+    r" unit=(instructions|tsc) overhead=(\d+)\s*$"
+)
 ORDER = ["null_syscall", "ipc_rtt", "ipc_rtt_4k", "notify_rtt", "ctx_switch", "page_map",
          "boot"]
-# (numerator, denominator, target): the ratios of cycles the design aims at.
+# (numerator, denominator, target): ratios of TSC cycles (plain TCG).
 RATIOS = [("ipc_rtt", "null_syscall", 3.0), ("ipc_rtt_4k", "ipc_rtt", 2.0)]
 BOOT_TARGET_MS = 20
+# Goals in instructions (-icount shift=0): name -> (goal, reference). A goal
+# given as a string names another figure it adds to.
+GOALS = {
+    "null_syscall": (60, "Linux 6.1: 341"),
+    "ipc_rtt": (205, "seL4 13.0.0 Call + ReplyRecv: 409; Linux pipe round trip: 12,992"),
+    "ipc_rtt_4k": (("ipc_rtt", 1200), "-"),
+    "notify_rtt": (500, "seL4 signal to a higher-priority thread: 682 one way"),
+    "ctx_switch": (150, "seL4 thread yield: 267; Linux yield round trip: 4,455"),
+}
 
 
 def read_log(path):
-    """{name: (iters, cycles, ns)} of one log; the last line of a name wins."""
+    """{name: (iters, cycles, ns, unit, overhead)}; the last line of a name wins."""
     figures = {}
     with open(path, encoding="utf-8", errors="replace") as log:
         for line in log:
             match = BENCH_RE.search(line)
             if match:
-                name, iters, cycles, ns = match.groups()
-                figures[name] = (int(iters), int(cycles), int(ns))
+                name, iters, cycles, ns, unit, overhead = match.groups()
+                figures[name] = (int(iters), int(cycles), int(ns), unit, int(overhead))
     return figures
+
+
+def unit_of(run):
+    units = {fig[3] for fig in run.values()}
+    return units.pop() if len(units) == 1 else "mixed"
 
 
 def names_of(runs):
@@ -59,23 +78,24 @@ def show(value):
     return "-" if value is None else str(value)
 
 
-def table(runs):
-    """The Markdown lines of the figures table."""
+def table(runs, unit):
+    """The Markdown lines of one unit's figures table."""
     several = len(runs) > 1
-    head = ["name", "iters", "cycles (median)", "ns (median)"]
+    head = ["name", "iters", f"{unit} (median, overhead subtracted)", "ns (median)",
+            "overhead"]
     if several:
-        head += [f"ns run {i + 1}" for i in range(len(runs))]
+        head += [f"run {i + 1}" for i in range(len(runs))]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in names_of(runs):
-        row = [name] + [show(median_of(runs, name, f)) for f in range(3)]
+        row = [name] + [show(median_of(runs, name, f)) for f in (0, 1, 2, 4)]
         if several:
-            row += [show(run[name][2]) if name in run else "-" for run in runs]
+            row += [show(run[name][1]) if name in run else "-" for run in runs]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
 
 def ratios(runs):
-    """Lines on the ratios and the boot time, against their targets."""
+    """Lines on the TSC ratios and the boot time, against their targets."""
     lines = []
     for num, den, target in RATIOS:
         a, b = median_of(runs, num, 1), median_of(runs, den, 1)
@@ -88,6 +108,22 @@ def ratios(runs):
     return lines
 
 
+def goals(runs):
+    """The instruction figures against their goals."""
+    lines = ["| figure | Mica | goal | met | measured the same way |", "|---|---|---|---|---|"]
+    for name, (goal, reference) in GOALS.items():
+        mine = median_of(runs, name, 1)
+        if isinstance(goal, tuple):
+            base = median_of(runs, goal[0], 1)
+            limit = None if base is None else base + goal[1]
+            goal_text = f"<= {goal[0]} + {goal[1]}" + ("" if limit is None else f" = {limit}")
+        else:
+            limit, goal_text = goal, f"<= {goal}"
+        met = "-" if mine is None or limit is None else ("yes" if mine <= limit else "no")
+        lines.append(f"| {name} | {show(mine)} | {goal_text} | {met} | {reference} |")
+    return lines
+
+
 def main(argv):
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__.strip())
@@ -97,10 +133,20 @@ def main(argv):
         if not run:
             print(f"bench_table: no BENCH lines in {path}", file=sys.stderr)
             return 1
-    out = table(runs)
-    extra = ratios(runs)
-    if extra:
-        out += [""] + extra
+    out = []
+    for unit in ("tsc", "instructions", "mixed"):
+        group = [run for run in runs if unit_of(run) == unit]
+        if not group:
+            continue
+        if out:
+            out.append("")
+        title = {"tsc": "TSC cycles (plain TCG: host time, compare code paths only)",
+                 "instructions": "Instructions (-icount shift=0: exact)",
+                 "mixed": "Runs that mix units"}[unit]
+        out += [f"### {title}", ""] + table(group, unit)
+        extra = ratios(group) if unit == "tsc" else goals(group) if unit == "instructions" else []
+        if extra:
+            out += [""] + extra
     print("\n".join(out))
     return 0
 

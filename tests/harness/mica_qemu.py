@@ -130,7 +130,9 @@ KILL_GRACE = 3.0
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()#][0-9A-Za-z]|\x1b[@-Z\\-_]")
 TEST_RE = re.compile(r"^TEST (\S+) (PASS|FAIL|SKIP)(?: (.*))?$")
 TESTS_RE = re.compile(r"^TESTS: (\d+) passed, (\d+) failed$")
-BENCH_RE = re.compile(r"^BENCH name=\S+ iters=\d+ cycles_median=\d+ ns_median=\d+$")
+BENCH_RE = re.compile(
+    r"^BENCH name=\S+ iters=\d+ cycles_median=\d+ ns_median=\d+ unit=(instructions|tsc) overhead=\d+$"
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FONT = os.path.normpath(os.path.join(HERE, "..", "..", "libc-mini", "src",

@@ -165,10 +165,15 @@ class ReportTest(unittest.TestCase):
             self.assertNotEqual(mq.check_tests(lines)[1], [], name)
 
     def test_bench(self):
-        line = "BENCH name=ipc_call iters=1000 cycles_median=812 ns_median=300"
+        line = ("BENCH name=ipc_call iters=1000 cycles_median=812 ns_median=300"
+                " unit=instructions overhead=9")
         self.assertEqual(mq.check_bench(["x", line]), ([line], []))
         self.assertNotEqual(mq.check_bench(["x"])[1], [])
         self.assertNotEqual(mq.check_bench(["BENCH name=x iters=1"])[1], [])
+        # The unit and the overhead are part of the line (SPEC §8).
+        old = "BENCH name=ipc_call iters=1000 cycles_median=812 ns_median=300"
+        self.assertNotEqual(mq.check_bench([old])[1], [])
+        self.assertNotEqual(mq.check_bench([old + " unit=cycles overhead=9"])[1], [])
 
 
 class ArgsTest(unittest.TestCase):
@@ -260,7 +265,7 @@ if mode == "panic":
 if mode == "hang":
     time.sleep(60)
 out.write(b"TEST a.b PASS\\r\\nTESTS: 1 passed, 0 failed\\r\\n")
-out.write(b"BENCH name=x iters=1 cycles_median=2 ns_median=3\\r\\nmica> "); out.flush()
+out.write(b"BENCH name=x iters=1 cycles_median=2 ns_median=3 unit=tsc overhead=1\\r\\nmica> "); out.flush()
 line = b""
 while not line.endswith(b"\\r"):
     line += os.read(0, 1)
