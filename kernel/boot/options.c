@@ -7,9 +7,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "arch.h"
 #include "kernel.h"
 
-static bool test_panic, test_stack_overflow, test_ubsan;
+static bool test_panic, test_stack_overflow, test_ubsan, fastpath_off;
 
 static bool word_is(const char *w, size_t len, const char *key)
 {
@@ -31,7 +32,12 @@ void options_parse(const char *cmdline)
             test_stack_overflow = true;
         if (word_is(w, (size_t)(p - w), "mica.test=ubsan"))
             test_ubsan = true;
+        if (word_is(w, (size_t)(p - w), "mica.fastpath=off"))
+            fastpath_off = true;
     }
+    /* The general path alone, for the equivalence tests (tests/guest). */
+    arch_fastpath_set(!fastpath_off);
+    kprintf("mica: ipc fastpath=%s\n", fastpath_off ? "off" : "on");
 }
 
 /* Three real frames deep so that the backtrace has something to show. The

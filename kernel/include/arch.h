@@ -108,6 +108,12 @@ uint64_t arch_kstack_top(unsigned i);
 
 /* Kernel stack used on the next entry from user mode. */
 void arch_set_kernel_stack(uint64_t top);
+/* The thread this CPU runs (per-CPU, where the syscall entry finds it). */
+struct thread;
+struct thread *arch_current(void);
+void arch_set_current(struct thread *t);
+/* Whether the syscall entry tries the IPC fast path (on at boot). */
+void arch_fastpath_set(int on);
 
 size_t arch_trap_frame_size(void);
 void arch_thread_set_arg2(struct trap_frame *f, uint64_t v);  /* rsi at entry */

@@ -15,13 +15,16 @@ struct run_queue {
 };
 
 static struct run_queue queues[SCHED_PRIORITIES];
-static unsigned ready_mask; /* bit p set: queues[p] not empty */
+/* Bit p set: queues[p] not empty. The IPC fast path reads it
+ * (arch/x86_64/fastpath.S) to see that no ready thread outranks the one it
+ * switches to. */
+unsigned sched_ready_mask;
 static struct thread idle_thread;
-static struct thread *current = &idle_thread;
 
 struct thread *thread_current(void)
 {
-    return current;
+    struct thread *t = arch_current();
+    return t ? t : &idle_thread; /* before sched_init: the boot context */
 }
 
 uint64_t sched_now_ms(void)
@@ -31,6 +34,7 @@ uint64_t sched_now_ms(void)
 
 void sched_init(void)
 {
+    arch_set_current(&idle_thread);
     idle_thread.state = THREAD_RUNNING;
     idle_thread.priority = 0;
 }
@@ -46,7 +50,7 @@ void sched_make_ready(struct thread *t)
     else
         q->head = t;
     q->tail = t;
-    ready_mask |= 1u << t->priority;
+    sched_ready_mask |= 1u << t->priority;
 }
 
 void sched_remove(struct thread *t)
@@ -62,20 +66,20 @@ void sched_remove(struct thread *t)
         }
     }
     if (!q->head)
-        ready_mask &= ~(1u << t->priority);
+        sched_ready_mask &= ~(1u << t->priority);
 }
 
 static struct thread *pick_next(void)
 {
-    if (!ready_mask)
+    if (!sched_ready_mask)
         return &idle_thread;
-    unsigned p = 31 - (unsigned)__builtin_clz(ready_mask);
+    unsigned p = 31 - (unsigned)__builtin_clz(sched_ready_mask);
     struct run_queue *q = &queues[p];
     struct thread *t = q->head;
     q->head = t->next;
     if (!q->head) {
         q->tail = NULL;
-        ready_mask &= ~(1u << p);
+        sched_ready_mask &= ~(1u << p);
     }
     t->next = NULL;
     return t;
@@ -85,14 +89,14 @@ static struct thread *pick_next(void)
  * queued or blocked. */
 static void run(struct thread *next)
 {
-    struct thread *prev = current;
+    struct thread *prev = arch_current();
     if (next == prev) {
         prev->state = THREAD_RUNNING;
         return;
     }
     next->state = THREAD_RUNNING;
     next->time_left = SCHED_SLICE_TICKS;
-    current = next;
+    arch_set_current(next);
     arch_fpu_switch(prev->task ? prev->fpu : NULL, next->task ? next->fpu : NULL);
     if (next->task) {
         arch_vm_switch(next->task->vm);
@@ -107,19 +111,6 @@ static void switch_away(void)
     run(pick_next());
 }
 
-bool sched_can_hand_off(const struct thread *to)
-{
-    return ready_mask < (2u << to->priority);
-}
-
-void sched_hand_off(struct thread *to)
-{
-    to->deadline_ms = 0;
-    to->waiting_on = NULL;
-    to->reason = BLOCK_NONE;
-    run(to);
-}
-
 void sched_block(void)
 {
     switch_away();
@@ -127,6 +118,7 @@ void sched_block(void)
 
 void sched_yield(void)
 {
+    struct thread *current = arch_current();
     if (current != &idle_thread)
         sched_make_ready(current);
     switch_away();
@@ -159,14 +151,15 @@ void sched_tick(void)
 {
     klog_kick();
     expire_timeouts();
+    struct thread *current = arch_current();
     if (current == &idle_thread) {
-        if (ready_mask)
+        if (sched_ready_mask)
             switch_away();
         return;
     }
     if (current->time_left > 0)
         current->time_left--;
-    unsigned higher = ready_mask >> (current->priority + 1);
+    unsigned higher = sched_ready_mask >> (current->priority + 1);
     if (current->time_left == 0 || higher)
         sched_yield();
 }

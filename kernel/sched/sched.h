@@ -23,12 +23,9 @@ void sched_block(void);
 void sched_yield(void);
 /* Wakes a blocked thread with a status for its pending syscall. */
 void sched_wake(struct thread *t, int64_t status);
-/* IPC fast path: whether the blocked thread `to` may run at once in place
- * of the current one, i.e. no ready thread has a higher priority (so the
- * scheduler would have picked `to` anyway); and the direct switch itself,
- * which skips the run queues. The current thread must already be blocked. */
-bool sched_can_hand_off(const struct thread *to);
-void sched_hand_off(struct thread *to);
+/* Bit p set: a thread of priority p is ready (the IPC fast path reads it,
+ * arch/x86_64/fastpath.S). */
+extern unsigned sched_ready_mask;
 
 /* Removes a thread from its run queue (it is being destroyed). */
 void sched_remove(struct thread *t);

@@ -1,5 +1,6 @@
 /*
- * IPC syscalls: the decoding in front of ipc/ipc.c and ipc/fastpath.c.
+ * IPC syscalls: the decoding in front of ipc/ipc.c (CALL and REPLY_RECV
+ * come here when the arch fast path, entered first, leaves them to us).
  *
  *   SYS_SEND, SYS_CALL         send on an endpoint (CALL tries the fast path)
  *   SYS_RECV                   receive on an endpoint
@@ -42,9 +43,6 @@ static int64_t send_or_call(struct trap_frame *f, struct thread *self, bool call
         return err;
     if (!payload_fits(ARG(1)))
         return MICA_ERANGE;
-    int64_t status;
-    if (call && ipc_fast_call(self, ep, badge, ARG(6), &status))
-        return status;
     return ipc_send(self, ep, badge, call, ARG(6));
 }
 
@@ -86,9 +84,6 @@ int64_t sys_reply_recv(struct trap_frame *f, struct thread *self)
         return err;
     if (!payload_fits(ARG(1)))
         return MICA_ERANGE;
-    int64_t status;
-    if (ipc_fast_reply_recv(self, ep, ARG(6), &status))
-        return status;
     if (self->reply_to)
         ipc_reply(self);
     return ipc_recv(self, ep, ARG(6));

@@ -29,9 +29,14 @@ void arch_fpu_init(void *area)
         d[i] = template_area[i];
 }
 
-static void *owner;  /* area whose state is in the registers, or NULL */
-static void *wanted; /* area of the running thread (NULL: kernel only) */
-static bool ts_set;
+/* Shared with the IPC fast path (fastpath.S), which switches threads
+ * without calling in here and keeps these the same way. */
+void *arch_fpu_owner;  /* area whose state is in the registers, or NULL */
+void *arch_fpu_wanted; /* area of the running thread (NULL: kernel only) */
+bool arch_fpu_ts_set;
+#define owner  arch_fpu_owner
+#define wanted arch_fpu_wanted
+#define ts_set arch_fpu_ts_set
 
 static void set_ts(bool on)
 {

@@ -13,6 +13,7 @@
 
 #include "arch.h"
 #include "arch/x86_64/ioport.h"
+#include "arch/x86_64/fastpath.h"
 #include "arch/x86_64/layout.h"
 
 struct tss {
@@ -45,8 +46,10 @@ struct tss_io {
 } __attribute__((packed));
 
 static uint64_t gdt[7];
-static struct tss_io tss_io;
-#define tss (tss_io.tss)
+/* Global for the IPC fast path (fastpath.S), which sets rsp[0] itself. */
+struct tss_io gdt_tss_io;
+_Static_assert(offsetof(struct tss, rsp) == TSS_RSP0, "fastpath.h TSS_RSP0");
+#define tss (gdt_tss_io.tss)
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 /* Access byte + flags of the code and data descriptors (SDM Vol. 3A §3.4.5). */
@@ -58,7 +61,7 @@ static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 static void set_tss_descriptor(void)
 {
     uint64_t base = (uint64_t)&tss;
-    uint64_t limit = sizeof(tss_io) - 1;
+    uint64_t limit = sizeof(gdt_tss_io) - 1;
     /* 64-bit available TSS, type 9, present (SDM Vol. 3A §8.2.3). */
     gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
              (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
@@ -74,8 +77,8 @@ void gdt_init(void)
     gdt[4] = DESC_UCODE;
     for (int i = 0; i < 3; i++)
         tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-    tss.iomap_base = sizeof(tss_io); /* past the limit: ring 3 has no port access */
-    tss_io.end = 0xff;
+    tss.iomap_base = sizeof(gdt_tss_io); /* past the limit: ring 3 has no port access */
+    gdt_tss_io.end = 0xff;
     set_tss_descriptor();
 
     struct gdt_ptr ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
@@ -112,10 +115,10 @@ bool gdt_on_ist_stack(uint64_t addr)
 
 uint8_t *gdt_io_bitmap(void)
 {
-    return tss_io.bitmap;
+    return gdt_tss_io.bitmap;
 }
 
 void gdt_io_enable(bool on)
 {
-    tss.iomap_base = on ? __builtin_offsetof(struct tss_io, bitmap) : sizeof(tss_io);
+    tss.iomap_base = on ? __builtin_offsetof(struct tss_io, bitmap) : sizeof(gdt_tss_io);
 }

@@ -19,7 +19,10 @@
 
 static struct arch_io_bitmap maps[ARCH_IO_BITMAPS];
 static const struct arch_io_bitmap *loaded; /* the map in the TSS, if any */
-static bool enabled;                        /* whether the TSS points at it */
+/* Whether the TSS points at a map; read by the IPC fast path (fastpath.S),
+ * which leaves a switch that would change it to the general path. */
+bool arch_io_enabled;
+#define enabled arch_io_enabled
 
 struct arch_io_bitmap *arch_io_bitmap(unsigned i)
 {

@@ -22,6 +22,7 @@
  * ring 3, at the task's first push), and rflags come from r11 masked with
  * 0x3c7fd7, so IOPL, VM and RF cannot be set through it.
  */
+#include "arch/x86_64/fastpath.h"
 #include "arch/x86_64/frame.inc"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/layout.h"
@@ -31,6 +32,17 @@
     .global syscall_entry
 syscall_entry:
     swapgs
+    /* CALL and REPLY_RECV try the fast path first (fastpath.S), which
+     * builds the frame itself if it must fall back; a number past the
+     * table is refused here, before any frame (registers untouched but
+     * rax), unless the return address needs the general path's check. */
+    cmpq fast_call_nr(%rip), %rax
+    je fast_call
+    cmpq fast_reply_recv_nr(%rip), %rax
+    je fast_reply_recv
+    cmpq $NR_COUNT, %rax
+    jae bad_number
+general:
     movq %rsp, %gs:CPU_USER_RSP
     movq %gs:CPU_KERNEL_RSP, %rsp
     pushq $SEL_UDATA
@@ -41,6 +53,8 @@ syscall_entry:
     pushq $0
     pushq $FRAME_SYSCALL_VECTOR
     PUSH_GPRS
+    .global syscall_frame_built
+syscall_frame_built:
     cld
     movq %rsp, %rdi
     xorl %ebp, %ebp
@@ -73,3 +87,13 @@ syscall_return:
     movq 24(%rsp), %rsp   /* user stack; interrupts stay off until SYSRET */
     swapgs
     sysretq
+
+bad_number:
+    movabsq $USER_TOP, %rax
+    cmpq %rax, %rcx
+    ja 1f
+    movq $STATUS_ENOSYS, %rax
+    swapgs
+    sysretq
+1:  movq $NR_COUNT, %rax  /* the number was past the table too */
+    jmp general

@@ -46,6 +46,16 @@ void syscall_init(void)
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
+struct thread *arch_current(void)
+{
+    return cpu0.current;
+}
+
+void arch_set_current(struct thread *t)
+{
+    cpu0.current = t;
+}
+
 void arch_set_kernel_stack(uint64_t top)
 {
     cpu0.kernel_rsp = top;

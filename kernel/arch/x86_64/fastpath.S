@@ -1,0 +1,344 @@
+/*
+ * The IPC fast path: CALL and REPLY_RECV taken straight from the syscall
+ * entry (syscall.S jumps here before it builds a trap frame), in the one
+ * common case: the partner is already waiting for us, the message fits
+ * the rules below, and the scheduler would pick the partner anyway. Then
+ * the kernel does exactly what the general path (ipc/ipc.c, sched.c) would
+ * do, in about ninety instructions each way:
+ *
+ *   1. save what survives a call of ours: rip (rcx), rflags (r11), rsp and
+ *      the callee-saved rbx, rbp, r12..r15, into our trap frame's slots;
+ *   2. check, changing nothing: the handle (bounds, type, rights), the
+ *      endpoint, the partner, the message (no handle to transfer, payload
+ *      at most MICA_IPC_PAYLOAD_MAX), no timeout, no ready thread above the
+ *      partner's priority, no I/O-port bitmap on either side;
+ *   3. copy the payload, if any, from our IPC buffer to the partner's
+ *      (rep movsq, then the odd bytes: exactly len bytes, as ipc.c does);
+ *   4. block ourselves as ipc.c would (BLOCK_REPLY on our partner for a
+ *      call, BLOCK_RECV on the endpoint for reply_recv) with a kernel
+ *      context that resumes through our frame (fast_resume), so the
+ *      general path can wake us like any thread;
+ *   5. switch: current thread, kernel stack (per-CPU block and TSS rsp0),
+ *      the lazy FPU's TS bit (fpu.c's rule), CR3 only when the address
+ *      space changes;
+ *   6. leave for the partner's user mode with its saved registers, the
+ *      message registers passed through untouched (rsi = info, rdx r10 r8
+ *      r9 = words), rdi = the badge (0 for a reply) and rax = MICA_OK.
+ *
+ * Anything else — a failed check of step 2 — goes to the general path
+ * with the frame completed, nothing changed: fast_fallback. The general
+ * path is the one complete implementation; this one must be observably
+ * the same (tests/guest fastpath suite, run with mica.fastpath=off too).
+ *
+ * Registers on entry (syscall.S, after swapgs): rax = number, rdi = handle,
+ * rsi = info, rdx r10 r8 r9 = words, r12 = timeout, rcx = user rip, r11 =
+ * user rflags, rsp = user rsp; interrupts are off (FMASK).
+ *
+ * The partner may have blocked through the general path (its frame is
+ * complete) or through here (only the slots of step 1 are valid): either
+ * way step 6 reads only those slots. A thread blocked here and woken by
+ * the general path (a timeout, a reply with a payload the fast path does
+ * not take, its partner's death) is resumed through fast_resume, which
+ * pops its frame as syscall_return does: rax holds the status sched_wake
+ * wrote, the message registers what ipc.c delivered, and the others,
+ * clobbered by the ABI, hold this thread's own earlier values, never
+ * anybody else's.
+ */
+#include "arch/x86_64/fastpath.h"
+#include "arch/x86_64/frame.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/percpu.h"
+
+/* A slot of the trap frame below the kernel stack top held in %rsp. */
+#define F(slot) (FRAME_##slot - FRAME_SIZE)
+#define FRAME_RBX (13 * 8)
+#define FRAME_R12 (3 * 8)
+#define FRAME_R13 (2 * 8)
+#define FRAME_R14 (1 * 8)
+#define FRAME_R15 (0 * 8)
+#define FRAME_RAX (14 * 8)
+#define FRAME_RCX (12 * 8)
+#define FRAME_RDX (11 * 8)
+#define FRAME_RSI (10 * 8)
+#define FRAME_RDI (9 * 8)
+#define FRAME_R8  (7 * 8)
+#define FRAME_R9  (6 * 8)
+#define FRAME_R10 (5 * 8)
+#define FRAME_R11 (4 * 8)
+#define FRAME_ERROR (16 * 8)
+#define FRAME_SS    (21 * 8)
+/* Below the frame: what arch_switch pops (six registers) and returns to. */
+#define RESUME_SP   (-FRAME_SIZE - 7 * 8)
+#define RESUME_RIP  (-FRAME_SIZE - 8)
+
+    .text
+
+/* Step 1, shared: rsp becomes our kernel stack top, the frame slots of
+ * what survives a call are filled. rax is free (the number is known). */
+.macro SAVE_CALLER
+    movq %rsp, %rax
+    movq %gs:CPU_KERNEL_RSP, %rsp
+    movq %rax, F(RSP)(%rsp)
+    movq %rcx, F(RIP)(%rsp)
+    movq %r11, F(RFLAGS)(%rsp)
+    movq %rbx, F(RBX)(%rsp)
+    movq %rbp, F(RBP)(%rsp)
+    movq %r12, F(R12)(%rsp)
+    movq %r13, F(R13)(%rsp)
+    movq %r14, F(R14)(%rsp)
+    movq %r15, F(R15)(%rsp)
+.endm
+
+/* The handle in rdi of task rbp: rax = its slot, or to \fail when rdi is
+ * out of range or the slot is not an endpoint with \right. */
+.macro ENDPOINT_HANDLE right, fail
+    cmpq $HANDLES, %rdi
+    jae \fail
+    leaq (%rdi,%rdi,2), %rax
+    leaq TASK_HANDLES(%rbp,%rax,8), %rax
+    cmpl $OBJ_ENDPOINT, H_TYPE(%rax)
+    jne \fail
+    testb $\right, H_RIGHTS(%rax)
+    jz \fail
+.endm
+
+/* The partner r14 (task r15) may run now: no ready thread outranks it
+ * (sched.c: ready_mask < 2 << priority), and neither task has I/O ports
+ * (a switch that changes the TSS bitmap is the general path's). */
+.macro PARTNER_MAY_RUN fail
+    movl T_PRIORITY(%r14), %ecx
+    movl $2, %r11d
+    shll %cl, %r11d
+    cmpl %r11d, sched_ready_mask(%rip)
+    jae \fail
+    movq T_TASK(%r14), %r15
+    cmpq $0, TASK_IO(%r15)
+    jne \fail
+    cmpb $0, arch_io_enabled(%rip)
+    jne \fail
+.endm
+
+/* r12 = the payload length of info (rsi); to \fail if too long or a
+ * handle is attached. */
+.macro MESSAGE_FITS fail
+    btq $INFO_HANDLE_BIT, %rsi
+    jc \fail
+    movq %rsi, %r12
+    shrq $INFO_LEN_SHIFT, %r12
+    andl $INFO_LEN_MASK, %r12d
+    cmpl $PAYLOAD_MAX, %r12d
+    ja \fail
+.endm
+
+/* Step 3: r12 bytes from our IPC buffer (rbx's) to r14's, through the
+ * physical map; rdi and rcx are clobbered, rsi is kept. */
+.macro COPY_PAYLOAD
+    testl %r12d, %r12d
+    jz 1f
+    movq %rsi, %r11
+    movabsq $PHYSMAP_BASE, %rcx
+    movq T_IPC_PHYS(%rbx), %rsi
+    addq %rcx, %rsi
+    movq T_IPC_PHYS(%r14), %rdi
+    addq %rcx, %rdi
+    movl %r12d, %ecx
+    shrl $3, %ecx
+    rep movsq
+    movl %r12d, %ecx
+    andl $7, %ecx
+    rep movsb
+    movq %r11, %rsi
+1:
+.endm
+
+/* Step 4's common part: we (rbx, kernel stack top in rsp) resume through
+ * our frame when the general path switches back to us. */
+.macro BLOCK_SELF reason
+    movl $THREAD_BLOCKED_, T_STATE(%rbx)
+    movl $\reason, T_REASON(%rbx)
+    movq $0, T_DEADLINE(%rbx)
+    leaq RESUME_SP(%rsp), %rax
+    movq %rax, T_SAVED_RSP(%rbx)
+    movq $fast_resume, RESUME_RIP(%rsp)
+.endm
+
+/* ---- CALL: ep handle rdi, message rsi..r9, r12 = timeout. */
+    .global fast_call
+fast_call:
+    SAVE_CALLER
+    cmpq $-1, %r12                      /* MICA_WAIT_FOREVER only */
+    jne call_fallback
+    movq %gs:CPU_CURRENT, %rbx
+    movq T_TASK(%rbx), %rbp
+    ENDPOINT_HANDLE RIGHT_SEND, call_fallback
+    movq H_OBJECT(%rax), %r13           /* the endpoint */
+    cmpb $0, EP_DEAD(%r13)
+    jne call_fallback
+    movq EP_RECEIVERS(%r13), %r14       /* the receiver waiting there */
+    testq %r14, %r14
+    jz call_fallback
+    cmpq $0, T_REPLY_TO(%r14)           /* it owes nobody a reply */
+    jne call_fallback
+    PARTNER_MAY_RUN call_fallback
+    MESSAGE_FITS call_fallback
+    /* From here on nothing fails. */
+    movq H_BADGE(%rax), %rax            /* the badge (the copy keeps rax) */
+    COPY_PAYLOAD
+    movq %rax, %rdi
+    movq T_NEXT(%r14), %rax             /* off the endpoint's queue */
+    movq %rax, EP_RECEIVERS(%r13)
+    movq %rbx, T_REPLY_TO(%r14)         /* it owes us the reply */
+    movb $0, T_REPLY_GONE(%r14)
+    movq %r14, T_CALLER_OF(%rbx)
+    BLOCK_SELF BLOCK_REPLY_
+    incq ipc_fast_calls(%rip)
+    jmp fast_switch
+
+/* ---- REPLY_RECV: ep handle rdi (RECV), the reply in rsi..r9. */
+    .global fast_reply_recv
+fast_reply_recv:
+    SAVE_CALLER
+    cmpq $-1, %r12
+    jne reply_recv_fallback
+    movq %gs:CPU_CURRENT, %rbx
+    movq T_REPLY_TO(%rbx), %r14         /* the caller we answer */
+    testq %r14, %r14
+    jz reply_recv_fallback
+    cmpb $0, T_IN_FAULT(%r14)           /* a fault's answer is ipc.c's */
+    jne reply_recv_fallback
+    movq T_TASK(%rbx), %rbp
+    ENDPOINT_HANDLE RIGHT_RECV, reply_recv_fallback
+    movq H_OBJECT(%rax), %r13
+    cmpq $0, EP_SENDERS(%r13)           /* a sender waits: recv takes it */
+    jne reply_recv_fallback
+    cmpq $0, EP_RECEIVERS(%r13)         /* we queue last: the general path */
+    jne reply_recv_fallback
+    cmpb $0, EP_DEAD(%r13)
+    jne reply_recv_fallback
+    PARTNER_MAY_RUN reply_recv_fallback
+    MESSAGE_FITS reply_recv_fallback
+    COPY_PAYLOAD
+    xorl %edi, %edi                     /* a reply carries badge 0 */
+    movq $0, T_REPLY_TO(%rbx)
+    movq $0, T_CALLER_OF(%r14)
+    movq $0, T_NEXT(%rbx)               /* we wait on the endpoint */
+    movq %rbx, EP_RECEIVERS(%r13)
+    movq %r13, T_WAITING_ON(%rbx)
+    BLOCK_SELF BLOCK_RECV_
+    incq ipc_fast_replies(%rip)
+    /* fall through */
+
+/* ---- Steps 5 and 6: run r14 (task r15) in place of rbx (task rbp);
+ * rdi..r9 hold what it receives. */
+fast_switch:
+    movq $THREAD_RUNNING_, T_STATE(%r14) /* state RUNNING, reason NONE */
+    movl $SLICE_TICKS, T_TIME_LEFT(%r14)
+    movq %r14, %gs:CPU_CURRENT
+    movq T_KSTACK_TOP(%r14), %rsp
+    movq %rsp, %gs:CPU_KERNEL_RSP
+    movq %rsp, gdt_tss_io + TSS_RSP0(%rip)
+    /* Lazy FPU (fpu.c): the partner's area is the one wanted, and TS is
+     * set unless its state is the one in the registers. */
+    leaq T_FPU(%r14), %rax
+    movq %rax, arch_fpu_wanted(%rip)
+    cmpq arch_fpu_owner(%rip), %rax
+    setne %al
+    cmpb arch_fpu_ts_set(%rip), %al
+    jne fast_toggle_ts
+fast_ts_done:
+    cmpq %r15, %rbp
+    je 1f
+    movq TASK_VM(%r15), %rax
+    movq %rax, %cr3
+1:
+    movq F(RIP)(%rsp), %rcx
+    movabsq $USER_TOP, %rax
+    cmpq %rax, %rcx
+    ja fast_refused
+    movq F(RFLAGS)(%rsp), %r11
+    movq F(RBX)(%rsp), %rbx
+    movq F(RBP)(%rsp), %rbp
+    movq F(R12)(%rsp), %r12
+    movq F(R13)(%rsp), %r13
+    movq F(R14)(%rsp), %r14
+    movq F(R15)(%rsp), %r15
+    xorl %eax, %eax                     /* MICA_OK */
+    movq F(RSP)(%rsp), %rsp
+    swapgs
+    sysretq
+
+fast_toggle_ts:
+    movq %cr0, %rax
+    xorq $CR0_TS_BIT, %rax
+    movq %rax, %cr0
+    xorb $1, arch_fpu_ts_set(%rip)
+    jmp fast_ts_done
+
+/* The partner's saved rip is outside the user half (syscall.S explains
+ * when): the frame is completed for the report and the task ends. */
+fast_refused:
+    subq $FRAME_SIZE, %rsp
+    movq %rsp, %rdi
+    call trap_refuse_return
+
+/* ---- Fallback: complete our frame as syscall_entry builds it and take
+ * the general path. Only rax, rbx, rbp, rcx, r11, r12..r15 were used;
+ * their user values are in the frame already (r12 too), the argument
+ * registers rdi..r9 are untouched. */
+call_fallback:
+    movq $NR_CALL, F(RAX)(%rsp)
+    jmp fast_fallback
+reply_recv_fallback:
+    movq $NR_REPLY_RECV, F(RAX)(%rsp)
+fast_fallback:
+    movq %rdi, F(RDI)(%rsp)
+    movq %rsi, F(RSI)(%rsp)
+    movq %rdx, F(RDX)(%rsp)
+    movq %r10, F(R10)(%rsp)
+    movq %r8, F(R8)(%rsp)
+    movq %r9, F(R9)(%rsp)
+    movq F(RIP)(%rsp), %rcx
+    movq %rcx, F(RCX)(%rsp)
+    movq F(RFLAGS)(%rsp), %r11
+    movq %r11, F(R11)(%rsp)
+    movq $FRAME_SYSCALL_VECTOR, F(VECTOR)(%rsp)
+    movq $0, F(ERROR)(%rsp)
+    movq $SEL_UCODE, F(CS)(%rsp)
+    movq $SEL_UDATA, F(SS)(%rsp)
+    subq $FRAME_SIZE, %rsp
+    jmp syscall_frame_built
+
+/* A thread blocked here, switched back to by arch_switch (sched.c): its
+ * frame is at the stack top, as after syscall_entry. */
+fast_resume:
+    jmp syscall_return
+
+/* Turns the fast path on or off (mica.fastpath=off, boot/options.c): the
+ * entry compares the syscall number with these. */
+    .global arch_fastpath_set
+arch_fastpath_set:
+    movq $NR_CALL, %rax
+    movq $NR_REPLY_RECV, %rcx
+    movq $-1, %rdx
+    testl %edi, %edi
+    cmovzq %rdx, %rax
+    cmovzq %rdx, %rcx
+    movq %rax, fast_call_nr(%rip)
+    movq %rcx, fast_reply_recv_nr(%rip)
+    ret
+
+    .data
+    .balign 8
+    .global fast_call_nr, fast_reply_recv_nr
+fast_call_nr:
+    .quad NR_CALL
+fast_reply_recv_nr:
+    .quad NR_REPLY_RECV
+/* How many calls and replies took the fast path (the equivalence test
+ * reads them: mica.fastpath=off must leave both at 0). */
+    .global ipc_fast_calls, ipc_fast_replies
+ipc_fast_calls:
+    .quad 0
+ipc_fast_replies:
+    .quad 0
