@@ -112,6 +112,10 @@ void arch_set_kernel_stack(uint64_t top);
 struct thread;
 struct thread *arch_current(void);
 void arch_set_current(struct thread *t);
+/* A kernel context for arch_switch that leaves for user mode through the
+ * trap frame below kstack_top (for a thread that has no other: it blocked
+ * in the IPC fast path). */
+uint64_t arch_resume_sp(uint64_t kstack_top);
 /* Whether the syscall entry tries the IPC fast path (on at boot). */
 void arch_fastpath_set(int on);
 

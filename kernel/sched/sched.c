@@ -36,7 +36,7 @@ void sched_init(void)
 {
     arch_set_current(&idle_thread);
     idle_thread.state = THREAD_RUNNING;
-    idle_thread.priority = 0;
+    thread_set_priority(&idle_thread, 0);
 }
 
 void sched_make_ready(struct thread *t)
@@ -103,7 +103,8 @@ static void run(struct thread *next)
         arch_io_load(next->task->io_bitmap);
         arch_set_kernel_stack(next->kstack_top);
     }
-    arch_switch(&prev->saved_rsp, next->saved_rsp);
+    uint64_t sp = next->saved_rsp ? next->saved_rsp : arch_resume_sp(next->kstack_top);
+    arch_switch(&prev->saved_rsp, sp);
 }
 
 static void switch_away(void)

@@ -187,7 +187,7 @@ static bool task_start_memory(struct task *t)
     t->main = th;
     t->threads[0] = th;
     th->task = t;
-    th->priority = t->priority;
+    thread_set_priority(th, t->priority);
     if (!budget_charge(t, BUDGET_FRAMES, 1))
         return false;
     t->vm = arch_vm_create(frames);
@@ -326,7 +326,7 @@ int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
         return MICA_ENOMEM;
     }
     th->task = t;
-    th->priority = thread_current()->priority;
+    thread_set_priority(th, thread_current()->priority);
     th->ipc_buffer_phys = buf;
     arch_fpu_init(th->fpu);
     /* Entered as if called: rsp + 8 is 16-byte aligned (AMD64 psABI §3.2.2). */

@@ -53,11 +53,16 @@ struct reply;
 struct ram_object;
 
 struct thread {
-    enum thread_state state;
-    enum block_reason reason;
+    /* enum thread_state and enum block_reason, a byte each: the IPC fast
+     * path sets both with one store. */
+    uint8_t state;
+    uint8_t reason;
     struct task *task;
     unsigned priority;
+    unsigned handoff_limit; /* 2 << priority: ready_mask below it = none higher */
     uint64_t kstack_top;
+    /* The kernel context arch_switch resumes; 0: none but the trap frame
+     * (the thread blocked in the IPC fast path), see arch_resume_sp. */
     uint64_t saved_rsp;
     struct trap_frame *frame; /* user state, at the top of the kernel stack */
     uint64_t ipc_buffer_phys; /* frame of this thread's IPC buffer */
@@ -132,6 +137,16 @@ struct task *task_spawn_module(const struct boot_module *m, unsigned priority,
  * space, charging the page tables it needs to t. MICA_OK or MICA_ENOMEM. */
 int task_map_frame(struct task *t, uint64_t va, uint64_t pa, unsigned flags);
 struct task *task_by_id(uint32_t id);
+/* The thread's FPU area, NULL for a kernel thread (the idle one). */
+static inline void *thread_fpu_area(struct thread *t)
+{
+    return t->task ? t->fpu : NULL;
+}
+static inline void thread_set_priority(struct thread *t, unsigned priority)
+{
+    t->priority = priority;
+    t->handoff_limit = 2u << priority;
+}
 struct task *task_by_index(unsigned i);
 /* Ends a task: wakes everything blocked on it with MICA_EDEAD, frees its
  * memory, handles and threads. The caller must reschedule if it was current. */

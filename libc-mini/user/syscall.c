@@ -118,16 +118,6 @@ long mica_recv(uint64_t ep, struct mica_msg *out, uint64_t *badge, uint64_t time
     return st;
 }
 
-long mica_call(uint64_t ep, const struct mica_msg *req, struct mica_msg *reply,
-               uint64_t timeout_ms)
-{
-    struct regs r = msg_regs(ep, req);
-    long st = mica_syscall(SYS_CALL, &r, timeout_ms);
-    if (st == MICA_OK)
-        msg_from_regs(&r, reply, NULL);
-    return st;
-}
-
 long mica_reply(const struct mica_msg *m)
 {
     /* REPLY has no endpoint argument: the message starts in rdi. */
@@ -147,15 +137,6 @@ long mica_reply_to(uint64_t reply, const struct mica_msg *m)
     return mica_syscall(SYS_REPLY_TO, &r, 0);
 }
 
-long mica_reply_recv(uint64_t ep, const struct mica_msg *reply, struct mica_msg *out,
-                     uint64_t *badge, uint64_t timeout_ms)
-{
-    struct regs r = msg_regs(ep, reply);
-    long st = mica_syscall(SYS_REPLY_RECV, &r, timeout_ms);
-    if (st == MICA_OK)
-        msg_from_regs(&r, out, badge);
-    return st;
-}
 
 long mica_notify_signal(uint64_t ntf, uint64_t bits)
 {

@@ -65,6 +65,14 @@ static inline uint64_t tsc_read(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* Times `work` into *ticks (the timing's own cost is `overhead`). */
+#define TIMED(ticks, work)                                                               \
+    do {                                                                                 \
+        uint64_t t0_ = tsc_read();                                                       \
+        work;                                                                            \
+        *(ticks) = tsc_read() - t0_;                                                     \
+    } while (0)
+
 static uint64_t tsc_khz;
 static uint64_t overhead; /* of an empty timed region, subtracted */
 static bool unit_instructions;
@@ -163,11 +171,13 @@ static void fail(const char *name, const char *what, long st)
 /* ---- The runner. */
 
 /* One benchmark: `op` is one iteration (MICA_OK or an error, which ends the
- * benchmark); `per` is how many of the measured events one iteration holds
- * (ctx_switch times two switches at once). */
+ * benchmark), which times itself: it reads the TSC right around the work
+ * it measures (TIMED), so that neither the call of `op` nor the checks of
+ * its result are counted; `per` is how many of the measured events one
+ * iteration holds (ctx_switch times two switches at once). */
 struct bench {
     const char *name;
-    long (*op)(void);
+    long (*op)(uint64_t *ticks);
     unsigned warmup, iters, per;
     long (*setup)(void);    /* may be NULL */
     void (*teardown)(void); /* may be NULL; runs whenever setup worked */
@@ -175,18 +185,16 @@ struct bench {
 
 static long run_iterations(const struct bench *b)
 {
+    uint64_t d;
     for (unsigned i = 0; i < b->warmup; i++) {
-        long st = b->op();
+        long st = b->op(&d);
         if (st != MICA_OK)
             return st;
     }
     for (unsigned i = 0; i < b->iters; i++) {
-        uint64_t t0 = tsc_read();
-        long st = b->op();
-        uint64_t t1 = tsc_read();
+        long st = b->op(&d);
         if (st != MICA_OK)
             return st;
-        uint64_t d = t1 - t0;
         samples[i] = (d > overhead ? d - overhead : 0) / b->per;
     }
     return MICA_OK;
@@ -195,11 +203,8 @@ static long run_iterations(const struct bench *b)
 /* The cost of timing itself: the median of empty timed regions. */
 static uint64_t measure_overhead(void)
 {
-    for (unsigned i = 0; i < ITERS; i++) {
-        uint64_t t0 = tsc_read();
-        uint64_t t1 = tsc_read();
-        samples[i] = t1 - t0;
-    }
+    for (unsigned i = 0; i < ITERS; i++)
+        TIMED(&samples[i], (void)0);
     return median(samples, ITERS);
 }
 
@@ -227,7 +232,7 @@ static void run(const struct bench *b)
  * leaves with MICA_ENOSYS, so this is entry and exit and nothing else.
  * The registers the kernel may write are declared as such (as libc-mini's
  * wrapper does), so that the figure holds whatever the entry path keeps. */
-static long op_null_syscall(void)
+static long op_null_syscall(uint64_t *ticks)
 {
     uint64_t rax = SYS_COUNT;
     register uint64_t rdi __asm__("rdi") = 0;
@@ -236,11 +241,11 @@ static long op_null_syscall(void)
     register uint64_t r10 __asm__("r10") = 0;
     register uint64_t r8 __asm__("r8") = 0;
     register uint64_t r9 __asm__("r9") = 0;
-    __asm__ volatile("syscall"
-                     : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8),
-                       "+r"(r9)
-                     :
-                     : "rcx", "r11", "memory", "cc");
+    TIMED(ticks, __asm__ volatile("syscall"
+                                  : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10),
+                                    "+r"(r8), "+r"(r9)
+                                  :
+                                  : "rcx", "r11", "memory", "cc"));
     return (long)rax == MICA_ENOSYS ? MICA_OK : MICA_EINVAL;
 }
 
@@ -303,10 +308,11 @@ static long peer_needed(void)
 /* ---- ipc_rtt, ipc_rtt_4k: call into benchpeer, which answers with
  * reply_recv: two kernel entries, two address-space switches. */
 
-static long echo(uint32_t len)
+static long echo(uint32_t len, uint64_t *ticks)
 {
     struct mica_msg req = {MICA_INFO(PEER_ECHO, len), {0}}, reply;
-    long st = mica_call(peer_ep, &req, &reply, MICA_WAIT_FOREVER);
+    long st;
+    TIMED(ticks, st = mica_call(peer_ep, &req, &reply, MICA_WAIT_FOREVER));
     if (st != MICA_OK)
         return st;
     if (MICA_REPLY_STATUS(reply.info) != MICA_OK)
@@ -314,14 +320,14 @@ static long echo(uint32_t len)
     return MICA_INFO_LEN(reply.info) == len ? MICA_OK : MICA_EINVAL;
 }
 
-static long op_ipc_rtt(void)
+static long op_ipc_rtt(uint64_t *ticks)
 {
-    return echo(0);
+    return echo(0, ticks);
 }
 
-static long op_ipc_rtt_4k(void)
+static long op_ipc_rtt_4k(uint64_t *ticks)
 {
-    return echo(MICA_IPC_PAYLOAD_MAX);
+    return echo(MICA_IPC_PAYLOAD_MAX, ticks);
 }
 
 /* A pattern in the whole IPC buffer, so that the copy moves real data. */
@@ -339,13 +345,12 @@ static long fill_payload(void)
 
 static uint64_t my_ntf, peer_ntf;
 
-static long op_notify_rtt(void)
+static long op_notify_rtt(uint64_t *ticks)
 {
-    uint64_t bits;
-    long st = mica_notify_signal(peer_ntf, PEER_BIT_PING);
-    if (st != MICA_OK)
-        return st;
-    st = mica_notify_wait(my_ntf, &bits, NOTIFY_WAIT_MS);
+    uint64_t bits = 0;
+    long sent, st;
+    TIMED(ticks, sent = mica_notify_signal(peer_ntf, PEER_BIT_PING);
+          st = sent == MICA_OK ? mica_notify_wait(my_ntf, &bits, NOTIFY_WAIT_MS) : sent);
     if (st != MICA_OK)
         return st;
     return bits == PEER_BIT_PONG ? MICA_OK : MICA_EINVAL;
@@ -444,22 +449,23 @@ static void ctx_teardown(void)
         mica_yield();
 }
 
-static long op_ctx_switch(void)
+static long op_ctx_switch(uint64_t *ticks)
 {
-    mica_yield();
+    TIMED(ticks, mica_yield());
     return MICA_OK;
 }
 
 /* ---- page_map: a fresh page mapped and unmapped through the memory
  * server: two calls, and the server's map (with zeroing) and unmap. */
 
-static long op_page_map(void)
+static long op_page_map(uint64_t *ticks)
 {
-    long st = mem_alloc(PAGE_VA, 1, MICA_MAP_WRITE);
+    long st, freed = 0;
+    TIMED(ticks, st = mem_alloc(PAGE_VA, 1, MICA_MAP_WRITE);
+          freed = st == MICA_OK ? mem_free(PAGE_VA, 1) : st);
     if (st != MICA_OK)
         return st;
-    st = mem_free(PAGE_VA, 1);
-    return st == 1 ? MICA_OK : (st < 0 ? st : MICA_EINVAL);
+    return freed == 1 ? MICA_OK : (freed < 0 ? freed : MICA_EINVAL);
 }
 
 /* ---- boot: kernel entry to all boot servers up, as init measured it. */

@@ -15,9 +15,10 @@
  *   3. copy the payload, if any, from our IPC buffer to the partner's
  *      (rep movsq, then the odd bytes: exactly len bytes, as ipc.c does);
  *   4. block ourselves as ipc.c would (BLOCK_REPLY on our partner for a
- *      call, BLOCK_RECV on the endpoint for reply_recv) with a kernel
- *      context that resumes through our frame (fast_resume), so the
- *      general path can wake us like any thread;
+ *      call, BLOCK_RECV on the endpoint for reply_recv) with no kernel
+ *      context but our frame (saved_rsp 0: sched.c resumes us through
+ *      arch_resume_sp and fast_resume), so the general path can wake us
+ *      like any thread;
  *   5. switch: current thread, kernel stack (per-CPU block and TSS rsp0),
  *      the lazy FPU's TS bit (fpu.c's rule), CR3 only when the address
  *      space changes;
@@ -68,9 +69,6 @@
 #define FRAME_R11 (4 * 8)
 #define FRAME_ERROR (16 * 8)
 #define FRAME_SS    (21 * 8)
-/* Below the frame: what arch_switch pops (six registers) and returns to. */
-#define RESUME_SP   (-FRAME_SIZE - 7 * 8)
-#define RESUME_RIP  (-FRAME_SIZE - 8)
 
     .text
 
@@ -104,29 +102,26 @@
 .endm
 
 /* The partner r14 (task r15) may run now: no ready thread outranks it
- * (sched.c: ready_mask < 2 << priority), and neither task has I/O ports
- * (a switch that changes the TSS bitmap is the general path's). */
+ * (sched.c: ready_mask < 2 << priority), and neither task (rbp, r15) has
+ * I/O ports (a switch that changes the TSS bitmap is the general path's;
+ * the bitmap loaded is always the running task's, ioport.c). */
 .macro PARTNER_MAY_RUN fail
-    movl T_PRIORITY(%r14), %ecx
-    movl $2, %r11d
-    shll %cl, %r11d
-    cmpl %r11d, sched_ready_mask(%rip)
+    movl sched_ready_mask(%rip), %ecx
+    cmpl T_HANDOFF(%r14), %ecx
     jae \fail
     movq T_TASK(%r14), %r15
-    cmpq $0, TASK_IO(%r15)
-    jne \fail
-    cmpb $0, arch_io_enabled(%rip)
-    jne \fail
+    movq TASK_IO(%r15), %rcx
+    orq TASK_IO(%rbp), %rcx
+    jnz \fail
 .endm
 
 /* r12 = the payload length of info (rsi); to \fail if too long or a
- * handle is attached. */
+ * handle is attached: the length field and the handle bit together, as
+ * one number, must be at most PAYLOAD_MAX. */
 .macro MESSAGE_FITS fail
-    btq $INFO_HANDLE_BIT, %rsi
-    jc \fail
     movq %rsi, %r12
     shrq $INFO_LEN_SHIFT, %r12
-    andl $INFO_LEN_MASK, %r12d
+    andl $(INFO_LEN_MASK | (1 << (INFO_HANDLE_BIT - INFO_LEN_SHIFT))), %r12d
     cmpl $PAYLOAD_MAX, %r12d
     ja \fail
 .endm
@@ -155,12 +150,9 @@
 /* Step 4's common part: we (rbx, kernel stack top in rsp) resume through
  * our frame when the general path switches back to us. */
 .macro BLOCK_SELF reason
-    movl $THREAD_BLOCKED_, T_STATE(%rbx)
-    movl $\reason, T_REASON(%rbx)
+    movw $(THREAD_BLOCKED_ | (\reason << 8)), T_STATE(%rbx)
     movq $0, T_DEADLINE(%rbx)
-    leaq RESUME_SP(%rsp), %rax
-    movq %rax, T_SAVED_RSP(%rbx)
-    movq $fast_resume, RESUME_RIP(%rsp)
+    movq $0, T_SAVED_RSP(%rbx)          /* resume through the frame */
 .endm
 
 /* ---- CALL: ep handle rdi, message rsi..r9, r12 = timeout. */
@@ -183,9 +175,8 @@ fast_call:
     PARTNER_MAY_RUN call_fallback
     MESSAGE_FITS call_fallback
     /* From here on nothing fails. */
-    movq H_BADGE(%rax), %rax            /* the badge (the copy keeps rax) */
-    COPY_PAYLOAD
-    movq %rax, %rdi
+    COPY_PAYLOAD                        /* keeps rax, the handle slot */
+    movq H_BADGE(%rax), %rdi
     movq T_NEXT(%r14), %rax             /* off the endpoint's queue */
     movq %rax, EP_RECEIVERS(%r13)
     movq %rbx, T_REPLY_TO(%r14)         /* it owes us the reply */
@@ -210,10 +201,11 @@ fast_reply_recv:
     movq T_TASK(%rbx), %rbp
     ENDPOINT_HANDLE RIGHT_RECV, reply_recv_fallback
     movq H_OBJECT(%rax), %r13
-    cmpq $0, EP_SENDERS(%r13)           /* a sender waits: recv takes it */
-    jne reply_recv_fallback
-    cmpq $0, EP_RECEIVERS(%r13)         /* we queue last: the general path */
-    jne reply_recv_fallback
+    /* No sender waits (recv would take it), no other receiver (we would
+     * queue behind it): both queues empty. */
+    movq EP_SENDERS(%r13), %rcx
+    orq EP_RECEIVERS(%r13), %rcx
+    jnz reply_recv_fallback
     cmpb $0, EP_DEAD(%r13)
     jne reply_recv_fallback
     PARTNER_MAY_RUN reply_recv_fallback
@@ -232,16 +224,15 @@ fast_reply_recv:
 /* ---- Steps 5 and 6: run r14 (task r15) in place of rbx (task rbp);
  * rdi..r9 hold what it receives. */
 fast_switch:
-    movq $THREAD_RUNNING_, T_STATE(%r14) /* state RUNNING, reason NONE */
+    movw $THREAD_RUNNING_, T_STATE(%r14) /* state RUNNING, reason NONE */
     movl $SLICE_TICKS, T_TIME_LEFT(%r14)
     movq %r14, %gs:CPU_CURRENT
     movq T_KSTACK_TOP(%r14), %rsp
     movq %rsp, %gs:CPU_KERNEL_RSP
     movq %rsp, gdt_tss_io + TSS_RSP0(%rip)
-    /* Lazy FPU (fpu.c): the partner's area is the one wanted, and TS is
-     * set unless its state is the one in the registers. */
+    /* Lazy FPU (fpu.c): TS is set unless the partner's state is the one
+     * in the registers (its #NM loads the running thread's). */
     leaq T_FPU(%r14), %rax
-    movq %rax, arch_fpu_wanted(%rip)
     cmpq arch_fpu_owner(%rip), %rax
     setne %al
     cmpb arch_fpu_ts_set(%rip), %al
@@ -309,8 +300,10 @@ fast_fallback:
     subq $FRAME_SIZE, %rsp
     jmp syscall_frame_built
 
-/* A thread blocked here, switched back to by arch_switch (sched.c): its
- * frame is at the stack top, as after syscall_entry. */
+/* A thread blocked here, switched back to by arch_switch (sched.c, with
+ * the context of arch_resume_sp): its frame is at the stack top, as after
+ * syscall_entry. */
+    .global fast_resume
 fast_resume:
     jmp syscall_return
 

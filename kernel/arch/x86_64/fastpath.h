@@ -11,9 +11,10 @@
 
 /* struct thread (task/task.h) */
 #define T_STATE      0
-#define T_REASON     4
+#define T_REASON     1
 #define T_TASK       8
 #define T_PRIORITY   16
+#define T_HANDOFF    20
 #define T_KSTACK_TOP 24
 #define T_SAVED_RSP  32
 #define T_IPC_PHYS   48

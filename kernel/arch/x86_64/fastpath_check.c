@@ -17,6 +17,7 @@ AT(struct thread, state, T_STATE);
 AT(struct thread, reason, T_REASON);
 AT(struct thread, task, T_TASK);
 AT(struct thread, priority, T_PRIORITY);
+AT(struct thread, handoff_limit, T_HANDOFF);
 AT(struct thread, kstack_top, T_KSTACK_TOP);
 AT(struct thread, saved_rsp, T_SAVED_RSP);
 AT(struct thread, ipc_buffer_phys, T_IPC_PHYS);
@@ -29,9 +30,10 @@ AT(struct thread, caller_of, T_CALLER_OF);
 AT(struct thread, time_left, T_TIME_LEFT);
 AT(struct thread, fpu, T_FPU);
 AT(struct thread, in_fault, T_IN_FAULT);
-_Static_assert(sizeof(((struct thread *)0)->state) == 4, "fastpath.h: state is 32 bits");
-_Static_assert(sizeof(((struct thread *)0)->priority) == 4,
-               "fastpath.h: priority 32 bits");
+_Static_assert(sizeof(((struct thread *)0)->state) == 1 &&
+                   sizeof(((struct thread *)0)->reason) == 1,
+               "fastpath.h: state and reason are a byte each");
+_Static_assert(sizeof(((struct thread *)0)->handoff_limit) == 4, "fastpath.h: 32 bits");
 _Static_assert(sizeof(((struct thread *)0)->time_left) == 4,
                "fastpath.h: time_left 32 bits");
 

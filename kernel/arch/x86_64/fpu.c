@@ -31,11 +31,9 @@ void arch_fpu_init(void *area)
 
 /* Shared with the IPC fast path (fastpath.S), which switches threads
  * without calling in here and keeps these the same way. */
-void *arch_fpu_owner;  /* area whose state is in the registers, or NULL */
-void *arch_fpu_wanted; /* area of the running thread (NULL: kernel only) */
+void *arch_fpu_owner; /* area whose state is in the registers, or NULL */
 bool arch_fpu_ts_set;
 #define owner  arch_fpu_owner
-#define wanted arch_fpu_wanted
 #define ts_set arch_fpu_ts_set
 
 static void set_ts(bool on)
@@ -50,7 +48,6 @@ static void set_ts(bool on)
 void arch_fpu_switch(void *save, const void *load)
 {
     (void)save;
-    wanted = (void *)load;
     set_ts(load && load != owner);
 }
 
@@ -60,7 +57,7 @@ void arch_fpu_forget(void *area)
         owner = NULL;
 }
 
-bool fpu_trap(void)
+bool fpu_trap(void *wanted)
 {
     if (!wanted)
         return false;

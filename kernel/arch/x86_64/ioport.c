@@ -19,10 +19,10 @@
 
 static struct arch_io_bitmap maps[ARCH_IO_BITMAPS];
 static const struct arch_io_bitmap *loaded; /* the map in the TSS, if any */
-/* Whether the TSS points at a map; read by the IPC fast path (fastpath.S),
- * which leaves a switch that would change it to the general path. */
-bool arch_io_enabled;
-#define enabled arch_io_enabled
+/* Whether the TSS points at a map: only while a task with one runs (the
+ * IPC fast path, fastpath.S, relies on that: it leaves switches from or to
+ * such a task to the general path). */
+static bool enabled;
 
 struct arch_io_bitmap *arch_io_bitmap(unsigned i)
 {

@@ -83,6 +83,17 @@ uint64_t arch_thread_prepare(uint64_t kstack_top, uint64_t entry, uint64_t user_
     return (uint64_t)sp;
 }
 
+extern char fast_resume[];
+
+uint64_t arch_resume_sp(uint64_t kstack_top)
+{
+    /* What arch_switch pops (six callee-saved registers, unused) and
+     * returns to, below the frame, as arch_thread_prepare lays out. */
+    uint64_t *sp = (uint64_t *)(kstack_top - sizeof(struct trap_frame));
+    *--sp = (uint64_t)fast_resume;
+    return (uint64_t)(sp - 6);
+}
+
 size_t arch_trap_frame_size(void)
 {
     return sizeof(struct trap_frame);

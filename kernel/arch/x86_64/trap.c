@@ -20,6 +20,7 @@
 #include "lib/klog.h"
 #include "arch/x86_64/pic.h"
 #include "task/fault.h"
+#include "task/task.h"
 
 static irq_handler_fn handlers[256];
 
@@ -96,7 +97,8 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
     arch_halt();
 }
 
-bool fpu_trap(void);
+/* #NM: loads `area` (the running thread's) into the FPU (fpu.c). */
+bool fpu_trap(void *area);
 extern char uaccess_copy_start[], uaccess_copy_end[], uaccess_fixup[];
 extern char user_iret[];
 
@@ -158,7 +160,8 @@ void trap_refuse_return(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector < 32) {
-        if (f->vector == VEC_NM && (f->cs & 3) && fpu_trap())
+        if (f->vector == VEC_NM && (f->cs & 3) &&
+            fpu_trap(thread_fpu_area(thread_current())))
             return; /* lazy FPU switch (fpu.c) */
         if ((f->cs & 3) == 0) {
             if (uaccess_fault(f))
