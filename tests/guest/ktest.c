@@ -53,6 +53,16 @@ static void claim(enum outcome o, const char *fmt, ...)
     cur.outcome = o;
 }
 
+void kt_note(const char *fmt, ...)
+{
+    if (__atomic_load_n(&cur.claimed, __ATOMIC_SEQ_CST))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cur.detail, sizeof(cur.detail), fmt, ap);
+    va_end(ap);
+}
+
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');

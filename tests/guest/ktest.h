@@ -74,6 +74,8 @@ void kt_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Marks the test skipped with a reason (unless it already failed). */
 void kt_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The detail of a test's PASS line (a failure's own detail wins). */
+void kt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool kt_failed(void);
 
 #define KT_ASSERT(cond)                                                                  \

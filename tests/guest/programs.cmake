@@ -7,7 +7,7 @@
 # GUEST_SUITES names the suites; suite <s> is testsuite/test_<s>.c, and
 # tests/guest/CMakeLists.txt gives each one a CTest test.
 
-set(GUEST_SUITES ipc syscall mem thread ns fault cap notify uptr sched console)
+set(GUEST_SUITES ipc syscall mem thread ns fault cap notify uptr sched console fastpath)
 set_property(GLOBAL PROPERTY MICA_GUEST_SUITES ${GUEST_SUITES})
 
 set(guest_dir ${CMAKE_CURRENT_LIST_DIR})

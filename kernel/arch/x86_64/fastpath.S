@@ -183,7 +183,7 @@ fast_call:
     movb $0, T_REPLY_GONE(%r14)
     movq %r14, T_CALLER_OF(%rbx)
     BLOCK_SELF BLOCK_REPLY_
-    incq ipc_fast_calls(%rip)
+    incq TASK_IPC_FAST(%rbp)
     jmp fast_switch
 
 /* ---- REPLY_RECV: ep handle rdi (RECV), the reply in rsi..r9. */
@@ -218,7 +218,7 @@ fast_reply_recv:
     movq %rbx, EP_RECEIVERS(%r13)
     movq %r13, T_WAITING_ON(%rbx)
     BLOCK_SELF BLOCK_RECV_
-    incq ipc_fast_replies(%rip)
+    incq TASK_IPC_FAST(%rbp)
     /* fall through */
 
 /* ---- Steps 5 and 6: run r14 (task r15) in place of rbx (task rbp);
@@ -308,30 +308,30 @@ fast_resume:
     jmp syscall_return
 
 /* Turns the fast path on or off (mica.fastpath=off, boot/options.c): the
- * entry compares the syscall number with these. */
+ * entries of CALL and REPLY_RECV in the syscall entry's table. */
     .global arch_fastpath_set
 arch_fastpath_set:
-    movq $NR_CALL, %rax
-    movq $NR_REPLY_RECV, %rcx
-    movq $-1, %rdx
+    leaq syscall_general(%rip), %rax
+    leaq syscall_general(%rip), %rcx
     testl %edi, %edi
-    cmovzq %rdx, %rax
-    cmovzq %rdx, %rcx
-    movq %rax, fast_call_nr(%rip)
-    movq %rcx, fast_reply_recv_nr(%rip)
+    jz 1f
+    leaq fast_call(%rip), %rax
+    leaq fast_reply_recv(%rip), %rcx
+1:  movq %rax, syscall_entries + 8 * NR_CALL(%rip)
+    movq %rcx, syscall_entries + 8 * NR_REPLY_RECV(%rip)
     ret
 
     .data
     .balign 8
-    .global fast_call_nr, fast_reply_recv_nr
-fast_call_nr:
-    .quad NR_CALL
-fast_reply_recv_nr:
-    .quad NR_REPLY_RECV
-/* How many calls and replies took the fast path (the equivalence test
- * reads them: mica.fastpath=off must leave both at 0). */
-    .global ipc_fast_calls, ipc_fast_replies
-ipc_fast_calls:
-    .quad 0
-ipc_fast_replies:
-    .quad 0
+/* Where syscall_entry (syscall.S) goes for each number below NR_COUNT. */
+    .global syscall_entries
+syscall_entries:
+    .rept NR_CALL
+    .quad syscall_general
+    .endr
+    .quad fast_call                       /* NR_CALL */
+    .quad syscall_general
+    .quad fast_reply_recv                 /* NR_REPLY_RECV */
+    .rept NR_COUNT - NR_REPLY_RECV - 1
+    .quad syscall_general
+    .endr

@@ -40,6 +40,7 @@ _Static_assert(sizeof(((struct thread *)0)->time_left) == 4,
 AT(struct task, vm, TASK_VM);
 AT(struct task, handles, TASK_HANDLES);
 AT(struct task, io_bitmap, TASK_IO);
+AT(struct task, ipc_fast, TASK_IPC_FAST);
 
 AT(struct handle, type, H_TYPE);
 AT(struct handle, rights, H_RIGHTS);
@@ -64,7 +65,8 @@ _Static_assert(MICA_INFO_HANDLE == 1ull << INFO_HANDLE_BIT &&
                    MICA_INFO_LEN(1ull << INFO_LEN_SHIFT) == 1,
                "fastpath.h: info word");
 _Static_assert(MICA_IPC_PAYLOAD_MAX == PAYLOAD_MAX, "fastpath.h: PAYLOAD_MAX");
-_Static_assert(SYS_CALL == NR_CALL && SYS_REPLY_RECV == NR_REPLY_RECV,
+_Static_assert(SYS_CALL == NR_CALL && SYS_REPLY_RECV == NR_REPLY_RECV &&
+                   NR_REPLY_RECV == NR_CALL + 2,
                "fastpath.h: syscall numbers");
 _Static_assert(SYS_COUNT == NR_COUNT && MICA_ENOSYS == STATUS_ENOSYS,
                "fastpath.h: syscall count, ENOSYS");

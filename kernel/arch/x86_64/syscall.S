@@ -32,17 +32,17 @@
     .global syscall_entry
 syscall_entry:
     swapgs
-    /* CALL and REPLY_RECV try the fast path first (fastpath.S), which
-     * builds the frame itself if it must fall back; a number past the
-     * table is refused here, before any frame (registers untouched but
-     * rax), unless the return address needs the general path's check. */
-    cmpq fast_call_nr(%rip), %rax
-    je fast_call
-    cmpq fast_reply_recv_nr(%rip), %rax
-    je fast_reply_recv
+    /* A number past the table is refused here, before any frame
+     * (registers untouched but rax), unless the return address needs the
+     * general path's check. The others go where syscall_entries says:
+     * CALL and REPLY_RECV to the fast path (fastpath.S), which builds
+     * the frame itself if it must fall back, the rest on to the general
+     * path below. */
     cmpq $NR_COUNT, %rax
     jae bad_number
-general:
+    jmp *syscall_entries(, %rax, 8)
+    .global syscall_general
+syscall_general:
     movq %rsp, %gs:CPU_USER_RSP
     movq %gs:CPU_KERNEL_RSP, %rsp
     pushq $SEL_UDATA
@@ -96,4 +96,4 @@ bad_number:
     swapgs
     sysretq
 1:  movq $NR_COUNT, %rax  /* the number was past the table too */
-    jmp general
+    jmp syscall_general
