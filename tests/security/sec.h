@@ -76,6 +76,14 @@ enum sec_cmd {
     CMD_CALL_NAMED,   /* call the server sec_names[w1] with label w2 and
                          w[0] = w3 (1 s timeout); result (call st, reply
                          status); a handle in the reply is closed */
+    CMD_SAVE_HOLD,    /* receive one call on w0 (timeout w1), REPLY_SAVE it and
+                         keep the reply handle until exit; result (save st,
+                         handle), a copy of it attached when w2 != 0 */
+    CMD_REPLY_DRAIN,  /* a thread of ours calls our own endpoint, we save each
+                         call (keeping a copy of its handle, answered) until
+                         refused, at most w1; result (refusal st, saved, what
+                         the refused call got: its reply label or status) */
+    CMD_REPLY_DROP,   /* close every reply handle kept; result (OK, closed) */
 };
 
 /* The names CMD_REGISTER, CMD_NAME_POLL and CMD_CALL_NAMED take by index. */

@@ -373,6 +373,131 @@ static void do_thread_bad(void)
     report(0, MICA_OK, 0, made);
 }
 
+/* ---- Saved replies: CMD_SAVE_HOLD, CMD_REPLY_DRAIN, CMD_REPLY_DROP. */
+
+#define KEPT_MAX 64
+
+static uint64_t kept[KEPT_MAX]; /* reply handles we hold until exit or drop */
+static unsigned kept_n;
+
+static void keep_reply(uint64_t h)
+{
+    if (kept_n < KEPT_MAX)
+        kept[kept_n++] = h;
+}
+
+/* Takes one call on ep and saves it; the reply handle stays ours (a copy
+ * goes to the suite with the result when asked). */
+static void do_save_hold(uint64_t ep, uint64_t timeout_ms, uint64_t give)
+{
+    struct mica_msg got;
+    long st = ep ? mica_recv(ep, &got, NULL, timeout_ms) : MICA_EBADH;
+    if (ep)
+        mica_handle_close(ep);
+    if (st != MICA_OK) {
+        report(0, st, 0, 0);
+        return;
+    }
+    long r = mica_reply_save();
+    if (r <= 0) {
+        struct mica_msg no = {MICA_INFO(1, 0), {0}};
+        mica_reply(&no);
+        report(0, r, 0, 0);
+        return;
+    }
+    keep_reply((uint64_t)r);
+    report(give ? (uint64_t)r : 0, MICA_OK, (uint64_t)r, 0);
+}
+
+static struct {
+    uint64_t ep;
+    volatile bool done;
+    volatile long last;      /* the status of the caller's last call */
+    volatile uint32_t label; /* and its reply's label */
+} drain;
+
+/* Calls our own endpoint until an answer's label is not 0. */
+static void drain_caller(uint64_t arg, void *ipc)
+{
+    (void)arg;
+    (void)ipc;
+    for (;;) {
+        struct mica_msg req = {MICA_INFO(1, 0), {0}}, rep = {0};
+        drain.last = mica_call(drain.ep, &req, &rep, 2000);
+        drain.label = MICA_INFO_LABEL(rep.info);
+        if (drain.last != MICA_OK || drain.label != 0)
+            break;
+    }
+    drain.done = true;
+    uint64_t bits;
+    for (;;)
+        (void)mica_notify_wait(wd_ntf, &bits, MICA_WAIT_FOREVER);
+}
+
+/* Saves our caller thread's calls one after another: each is answered at
+ * once through its reply handle (so that the caller calls again) while a
+ * copy of that handle keeps the reply object, and its budget slot, ours.
+ * The call whose save is refused must still be ours to answer. */
+static void do_reply_drain(uint64_t max)
+{
+    if (!drain.ep) {
+        long e = mica_endpoint_create();
+        if (e <= 0) {
+            report(0, e, 0, 0);
+            return;
+        }
+        drain.ep = (uint64_t)e;
+    }
+    drain.done = false;
+    long t = spawn_thread(drain_caller, 0);
+    if (t <= 0) {
+        report(0, t, 0, 0);
+        return;
+    }
+    uint64_t n = 0;
+    long st = MICA_OK;
+    while (n < max) {
+        struct mica_msg m;
+        st = mica_recv(drain.ep, &m, NULL, 2000);
+        if (st != MICA_OK)
+            break;
+        long r = mica_reply_save();
+        if (r <= 0) {
+            st = r;
+            break;
+        }
+        long copy = mica_handle_copy((uint64_t)r, MICA_RIGHT_SEND, 0);
+        struct mica_msg again = {MICA_INFO(0, 0), {0}};
+        mica_reply_to((uint64_t)r, &again);
+        if (copy <= 0) {
+            st = copy;
+            break;
+        }
+        keep_reply((uint64_t)copy);
+        n++;
+    }
+    struct mica_msg stop = {MICA_INFO(2, 0), {0}};
+    long owed = mica_reply(&stop);
+    /* No mica_sleep_ms: its notification may not fit our budget now. */
+    uint64_t until = mica_clock_ms() + 1000;
+    while (!drain.done && mica_clock_ms() < until)
+        mica_yield();
+    long got = owed != MICA_OK         ? owed
+               : !drain.done           ? MICA_ETIMEOUT
+               : drain.last != MICA_OK ? drain.last
+                                       : (long)drain.label;
+    report(0, st, n, (uint64_t)got);
+}
+
+static void do_reply_drop(void)
+{
+    unsigned n = kept_n;
+    for (unsigned i = 0; i < kept_n; i++)
+        mica_handle_close(kept[i]);
+    kept_n = 0;
+    report(0, MICA_OK, n, 0);
+}
+
 /* ---- Others. */
 
 static void do_make_objects(uint64_t kind)
@@ -653,6 +778,15 @@ static void dispatch(const struct mica_msg *m)
     }
     case CMD_EDGE:
         do_edge(w[1]);
+        return;
+    case CMD_SAVE_HOLD:
+        do_save_hold(h, w[1], w[2]);
+        return;
+    case CMD_REPLY_DRAIN:
+        do_reply_drain(w[1]);
+        return;
+    case CMD_REPLY_DROP:
+        do_reply_drop();
         return;
     case CMD_MAP_SPREAD:
         do_map_spread(w[1]);

@@ -1,10 +1,14 @@
 /*
  * Attacks console: the keyboard and the screen (issue "Authority by
- * capability", item 3). Reading is a capability: CON_READ is served only
- * on the console's input endpoint, whose handle CON_INPUT gives only
- * through a control handle (the shell's); and a thread of its own serves
- * it, so a read waiting for a line never holds up anyone's write. On this
- * ISO the shell waits in a read the whole time the suite runs.
+ * capability", item 3). Reading is a capability: the console has one
+ * endpoint, and serves CON_READ on it only through an input handle, a
+ * copy it badged CON_BADGE_INPUT, which CON_INPUT gives only through a
+ * control handle (the shell's). A read's reply is deferred (SYS_REPLY_SAVE)
+ * to the console's reader thread, which edits the line while the main
+ * thread goes on serving, so a read waiting for a line never holds up
+ * anyone's write; one read waits at a time (a second reader, and forged
+ * input badges: attack_deferred.c). On this ISO the shell waits in a read
+ * the whole time the suite runs.
  */
 #include <mica/console.h>
 #include <mica/ns.h>
@@ -36,7 +40,7 @@ KTEST(console, read_without_the_input_capability_refused)
     KT_STATUS((long)(int64_t)r.w[2], MICA_ERIGHTS);
 }
 
-/* Attack: ask the console for its input endpoint without the control bit.
+/* Attack: ask the console for an input handle without the control bit.
  * Must: MICA_ERIGHTS, no handle. */
 KTEST(console, input_capability_needs_control)
 {
