@@ -267,7 +267,9 @@ struct mica_budget {
 
 /* SYS_HANDLE_INFO result: what one of the caller's own handles is. For a
  * task handle the badge is the task's id, so a server can check that a
- * task handle it was given is its client's own. */
+ * task handle it was given is its client's own; for a reply handle it is
+ * 1 while the saved call's caller still waits, 0 once it gave up or died
+ * (so a server can drop a deferred request nobody waits for). */
 struct mica_handle_info {
     uint32_t type;   /* enum mica_object_type */
     uint32_t rights; /* MICA_RIGHT_* */

@@ -8,6 +8,7 @@
  */
 #include "arch.h"
 #include "cap/handle.h"
+#include "object/reply.h"
 #include "syscall/sys_common.h"
 
 int64_t sys_handle_close(struct trap_frame *f, struct thread *self)
@@ -42,6 +43,8 @@ int64_t sys_handle_info(struct trap_frame *f, struct thread *self)
         return MICA_EBADH;
     const struct handle *hd = &t->slot[h];
     struct mica_handle_info info = {hd->type, hd->rights, hd->badge};
+    if (hd->type == MICA_OBJ_REPLY)
+        info.badge = ((const struct reply *)hd->object)->caller != NULL;
     if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
         return MICA_EFAULT;
     return MICA_OK;

@@ -161,31 +161,50 @@ static void pending_give_lock(void)
     __atomic_store_n(&pending_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* The pending read's length, 0 when none is pending. */
-static size_t pending_want(void)
-{
-    pending_take_lock();
-    size_t want = pending.reply ? pending.want : 0;
-    pending_give_lock();
-    return want;
-}
-
-static void pending_set(uint64_t reply, size_t want)
-{
-    pending_take_lock();
-    pending.reply = reply;
-    pending.want = want;
-    pending_give_lock();
-}
-
-/* Takes the pending read's reply handle and clears it. */
-static uint64_t pending_clear(void)
+/* The pending read's reply handle (0: none) and length. */
+static uint64_t pending_get(size_t *want)
 {
     pending_take_lock();
     uint64_t reply = pending.reply;
+    *want = pending.want;
+    pending_give_lock();
+    return reply;
+}
+
+/* Makes (reply, want) the pending read if it is still `old` (0: none) or
+ * none: false if another read took the place. *took_old says whether
+ * `old` (non-zero) was taken out here, so that the caller closes it; if the
+ * reader answered it meanwhile, the answer closed it. */
+static bool pending_replace(uint64_t old, uint64_t reply, size_t want, bool *took_old)
+{
+    pending_take_lock();
+    *took_old = old && pending.reply == old;
+    bool ok = *took_old || pending.reply == 0;
+    if (ok) {
+        pending.reply = reply;
+        pending.want = want;
+    }
+    pending_give_lock();
+    return ok;
+}
+
+/* Takes the pending read's reply handle (and its length) and clears it. */
+static uint64_t pending_clear(size_t *want)
+{
+    pending_take_lock();
+    uint64_t reply = pending.reply;
+    *want = pending.want;
     pending.reply = 0;
     pending_give_lock();
     return reply;
+}
+
+/* Whether the caller of a deferred read still waits for it (the kernel
+ * says so in a reply handle's badge). */
+static bool reader_waits(uint64_t reply)
+{
+    struct mica_handle_info hi;
+    return mica_handle_info(reply, &hi) == MICA_OK && hi.badge == 1;
 }
 
 static uint8_t reader_stack[16384] __attribute__((aligned(16)));
@@ -195,18 +214,23 @@ static void reader_thread(uint64_t arg, void *ipc_buffer)
     (void)arg;
     for (;;) {
         uint64_t bits;
-        size_t want = pending_want();
-        if (!want) {
+        size_t want;
+        if (!pending_get(&want)) {
             if (mica_notify_wait(read_ntf, &bits, MICA_WAIT_FOREVER) != MICA_OK)
                 mica_sleep_ms(RX_POLL_MS);
             continue;
         }
-        struct line l = {.len = 0, .max = want, .done = false};
+        struct line l = {.len = 0, .max = CON_LINE_MAX, .done = false};
         read_line(&l);
-        memcpy(ipc_buffer, l.buf, l.len);
-        /* Cleared before the answer, so the next read may come at once. */
-        uint64_t reply = pending_clear();
-        struct mica_msg m = {MICA_REPLY_INFO(MICA_OK, l.len), {0}};
+        /* Cleared before the answer, so the next read may come at once;
+         * the reader may have changed meanwhile (one that gave up was
+         * replaced), so its length is taken now. */
+        uint64_t reply = pending_clear(&want);
+        if (!reply)
+            continue;
+        size_t len = l.len < want ? l.len : want;
+        memcpy(ipc_buffer, l.buf, len);
+        struct mica_msg m = {MICA_REPLY_INFO(MICA_OK, len), {0}};
         server_answer(reply, &m);
     }
 }
@@ -248,12 +272,24 @@ static enum server_next do_read(struct server_request *rq)
     if (want == 0 || want > CON_LINE_MAX || MICA_INFO_LEN(rq->msg.info) ||
         !server_words_zero(rq, 1))
         return server_status(rq, MICA_EINVAL);
-    if (pending_want())
+    /* A read whose caller gave up (timed out, died) keeps nobody else
+     * from reading: the new one takes its place. */
+    size_t old_want;
+    uint64_t old = pending_get(&old_want);
+    if (old && reader_waits(old))
         return server_status(rq, MICA_EBUSY);
     long reply = server_defer(rq);
     if (reply < 0)
         return server_status(rq, reply);
-    pending_set((uint64_t)reply, (size_t)want);
+    bool took_old;
+    if (!pending_replace(old, (uint64_t)reply, (size_t)want, &took_old)) {
+        /* Another read came first after all: this one is refused. */
+        struct mica_msg busy = {MICA_REPLY_INFO(MICA_EBUSY, 0), {0}};
+        server_answer((uint64_t)reply, &busy);
+        return SERVER_DEFERRED;
+    }
+    if (took_old)
+        mica_handle_close(old); /* answers nobody: its caller is gone */
     mica_notify_signal(read_ntf, 1);
     return SERVER_DEFERRED;
 }

@@ -23,8 +23,9 @@
  *   CON_READ   through an input handle: w[0] = most bytes wanted
  *              (1..CON_LINE_MAX). Reply payload = the line without its
  *              end-of-line and without a NUL. One read waits at a time
- *              (MICA_EBUSY for another meanwhile); through any other
- *              handle, MICA_ERIGHTS.
+ *              (MICA_EBUSY for another meanwhile, unless the waiting
+ *              reader gave up or died: then the new one takes its place);
+ *              through any other handle, MICA_ERIGHTS.
  */
 #ifndef MICA_LIBC_CONSOLE_H
 #define MICA_LIBC_CONSOLE_H
