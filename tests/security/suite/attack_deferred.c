@@ -328,8 +328,13 @@ KTEST(deferred, stale_saved_reply_never_reaches_a_new_call)
     KT_CMP(old, >, 0);
     KT_ASSERT(calls_done(&c, 1, WAIT_MS));
     KT_STATUS(c.status[0], MICA_ETIMEOUT);
+    struct mica_handle_info hi;
+    KT_OK(mica_handle_info((uint64_t)old, &hi));
+    KT_EQ(hi.badge, 0); /* the kernel says nobody waits for it now */
     long fresh = take_and_save(c.ep);
     KT_CMP(fresh, >, 0);
+    KT_OK(mica_handle_info((uint64_t)fresh, &hi));
+    KT_EQ(hi.badge, 1);
     long stale = answer((uint64_t)old, 0x51);
     mica_sleep_ms(100);
     unsigned done = c.done;
@@ -620,7 +625,7 @@ KTEST(deferred, reply_handle_misused_refused)
     KT_OK(mica_handle_info(r, &info));
     KT_EQ(info.type, MICA_OBJ_REPLY);
     KT_EQ(info.rights, MICA_RIGHT_SEND | MICA_RIGHT_GRANT);
-    KT_EQ(info.badge, 0);
+    KT_EQ(info.badge, 1); /* its caller still waits (abi.h) */
     struct mica_msg m = {MICA_INFO(0x91, 0), {0}}, rep;
     KT_STATUS(kt_call(r, &m, &rep, 100), MICA_ETYPE);
     KT_STATUS(kt_send(r, &m, 100), MICA_ETYPE);
