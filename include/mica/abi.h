@@ -295,8 +295,9 @@ struct mica_task_info {
      * quotas take: it may hold mem_pages_limit - mem_pages_children. */
     uint64_t mem_pages_children;
     uint64_t mem_pages_limit;
-    /* Its calls and replies that took the kernel's IPC fast path (the
-     * rest took the general path; the two are observably the same). */
+    /* Its calls, replies, notifications and yields that the kernel's fast
+     * paths served (the rest took the general path; the two are
+     * observably the same). */
     uint64_t ipc_fast;
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };

@@ -10,11 +10,8 @@
 #include "kernel.h"
 #include "lib/klog.h"
 
-struct run_queue {
-    struct thread *head, *tail;
-};
-
-static struct run_queue queues[SCHED_PRIORITIES];
+struct run_queue sched_queues[SCHED_PRIORITIES];
+#define queues sched_queues
 /* Bit p set: queues[p] not empty. The IPC fast path reads it
  * (arch/x86_64/fastpath.S) to see that no ready thread outranks the one it
  * switches to. */

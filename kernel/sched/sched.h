@@ -23,8 +23,13 @@ void sched_block(void);
 void sched_yield(void);
 /* Wakes a blocked thread with a status for its pending syscall. */
 void sched_wake(struct thread *t, int64_t status);
-/* Bit p set: a thread of priority p is ready (the IPC fast path reads it,
- * arch/x86_64/fastpath.S). */
+/* The run queues, FIFO per priority, and the bitmap of the non-empty ones
+ * (bit p: queue p); the fast paths of arch/x86_64/fastpath.S read and
+ * change them as the functions here do. */
+struct run_queue {
+    struct thread *head, *tail;
+};
+extern struct run_queue sched_queues[SCHED_PRIORITIES];
 extern unsigned sched_ready_mask;
 
 /* Removes a thread from its run queue (it is being destroyed). */

@@ -119,7 +119,7 @@ struct task {
     } death[TASK_DEATH_WATCHES];
     bool dead;
     struct budget budget; /* kernel memory and slots (budget.h) */
-    uint64_t ipc_fast;    /* calls and replies that took the IPC fast path */
+    uint64_t ipc_fast;    /* syscalls the fast paths served (fastpath.S) */
 };
 
 struct boot_module;

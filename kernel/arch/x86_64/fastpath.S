@@ -26,6 +26,11 @@
  *      message registers passed through untouched (rsi = info, rdx r10 r8
  *      r9 = words), rdi = the badge (0 for a reply) and rax = MICA_OK.
  *
+ * Every way a running thread stops sets its saved_rsp: arch_switch (the
+ * general path) to its kernel context, the fast paths to 0 (its frame).
+ * A thread the fast path resumes straight to user mode may keep a stale
+ * one meanwhile, which nothing reads while it runs.
+ *
  * Anything else — a failed check of step 2 — goes to the general path
  * with the frame completed, nothing changed: fast_fallback. The general
  * path is the one complete implementation; this one must be observably
@@ -155,6 +160,65 @@
     movq $0, T_SAVED_RSP(%rbx)          /* resume through the frame */
 .endm
 
+/* Step 5, what sched.c's run() does: r14 (task r15) runs in place of
+ * rbx (task rbp), on its own kernel stack (rsp is its top afterwards). */
+.macro SWITCH_TO
+    movw $THREAD_RUNNING_, T_STATE(%r14) /* state RUNNING, reason NONE */
+    movl $SLICE_TICKS, T_TIME_LEFT(%r14)
+    movq %r14, %gs:CPU_CURRENT
+    movq T_KSTACK_TOP(%r14), %rsp
+    movq %rsp, %gs:CPU_KERNEL_RSP
+    movq %rsp, gdt_tss_io + TSS_RSP0(%rip)
+    /* Lazy FPU (fpu.c): TS is set unless the next thread's state is the
+     * one in the registers (its #NM loads the running thread's). */
+    leaq T_FPU(%r14), %rax
+    cmpq arch_fpu_owner(%rip), %rax
+    setne %al
+    cmpb arch_fpu_ts_set(%rip), %al
+    je 1f
+    movq %cr0, %rax
+    xorq $CR0_TS_BIT, %rax
+    movq %rax, %cr0
+    xorb $1, arch_fpu_ts_set(%rip)
+1:  cmpq %r15, %rbp
+    je 2f
+    movq TASK_VM(%r15), %rax
+    movq %rax, %cr3
+2:
+.endm
+
+/* sched_make_ready for thread \t: state READY (reason NONE), at the tail
+ * of its priority's queue, the queue's bit set. Uses rax, \p (the
+ * priority) and \q (the queue's offset). */
+.macro MAKE_READY t, p, q               /* \p one of r8..r15 */
+    movw $THREAD_READY_, T_STATE(\t)
+    movq $0, T_NEXT(\t)
+    movl T_PRIORITY(\t), \p\()d
+    movq \p, \q
+    shlq $4, \q
+    movq sched_queues + RQ_TAIL(\q), %rax
+    testq %rax, %rax
+    jz 1f
+    movq \t, T_NEXT(%rax)
+    jmp 2f
+1:  movq \t, sched_queues + RQ_HEAD(\q)
+2:  movq \t, sched_queues + RQ_TAIL(\q)
+    btsl \p\()d, sched_ready_mask(%rip)
+.endm
+
+/* pick_next's second half: r14, the head of the queue at offset \q, off
+ * it (the bit cleared when the queue empties). Uses rax, rcx. */
+.macro DEQUEUE_HEAD q
+    movq T_NEXT(%r14), %rax
+    movq %rax, sched_queues + RQ_HEAD(\q)
+    testq %rax, %rax
+    jnz 1f
+    movq $0, sched_queues + RQ_TAIL(\q)
+    movl T_PRIORITY(%r14), %ecx
+    btrl %ecx, sched_ready_mask(%rip)
+1:  movq $0, T_NEXT(%r14)
+.endm
+
 /* ---- CALL: ep handle rdi, message rsi..r9, r12 = timeout. */
     .global fast_call
 fast_call:
@@ -224,25 +288,7 @@ fast_reply_recv:
 /* ---- Steps 5 and 6: run r14 (task r15) in place of rbx (task rbp);
  * rdi..r9 hold what it receives. */
 fast_switch:
-    movw $THREAD_RUNNING_, T_STATE(%r14) /* state RUNNING, reason NONE */
-    movl $SLICE_TICKS, T_TIME_LEFT(%r14)
-    movq %r14, %gs:CPU_CURRENT
-    movq T_KSTACK_TOP(%r14), %rsp
-    movq %rsp, %gs:CPU_KERNEL_RSP
-    movq %rsp, gdt_tss_io + TSS_RSP0(%rip)
-    /* Lazy FPU (fpu.c): TS is set unless the partner's state is the one
-     * in the registers (its #NM loads the running thread's). */
-    leaq T_FPU(%r14), %rax
-    cmpq arch_fpu_owner(%rip), %rax
-    setne %al
-    cmpb arch_fpu_ts_set(%rip), %al
-    jne fast_toggle_ts
-fast_ts_done:
-    cmpq %r15, %rbp
-    je 1f
-    movq TASK_VM(%r15), %rax
-    movq %rax, %cr3
-1:
+    SWITCH_TO
     movq F(RIP)(%rsp), %rcx
     movabsq $USER_TOP, %rax
     cmpq %rax, %rcx
@@ -259,12 +305,217 @@ fast_ts_done:
     swapgs
     sysretq
 
-fast_toggle_ts:
-    movq %cr0, %rax
-    xorq $CR0_TS_BIT, %rax
-    movq %rax, %cr0
-    xorb $1, arch_fpu_ts_set(%rip)
-    jmp fast_ts_done
+
+/* ---- Run r14 (task r15), already off its run queue, in place of rbx
+ * (task rbp), which is blocked or queued and resumes through its frame.
+ * r14 goes on where it stopped: in sched.c's arch_switch if it has a
+ * kernel context, else from its frame, as syscall_return leaves. */
+resume_next:
+    SWITCH_TO
+    movq T_SAVED_RSP(%r14), %rax
+    testq %rax, %rax
+    jz 1f
+    movq %rax, %rsp                     /* arch_switch's second half */
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+1:  subq $FRAME_SIZE, %rsp
+    jmp syscall_return
+
+/* The thread that would run after us (sched.c pick_next): r14 = the head
+ * of the highest non-empty queue (its offset in \q, r8..r15), r15 its
+ * task; to \none if there is none (the idle thread is the general path's);
+ * to \fail if it or we have I/O ports (so is the TSS bitmap). */
+.macro PEEK_NEXT q, none, fail
+    movl sched_ready_mask(%rip), %eax
+    testl %eax, %eax
+    jz \none
+    bsrl %eax, %eax
+    movl %eax, \q\()d
+    shlq $4, \q
+    movq sched_queues + RQ_HEAD(\q), %r14
+    testq %r14, %r14
+    jz \none
+    movq T_TASK(%r14), %r15
+    movq TASK_IO(%r15), %rax
+    orq TASK_IO(%rbp), %rax
+    jnz \fail
+.endm
+
+/* ---- YIELD (sched.c sched_yield): to the back of our queue, and the
+ * first of the highest ready queue runs; we ourselves if we are alone. */
+    .global fast_yield
+fast_yield:
+    SAVE_CALLER
+    movq %gs:CPU_CURRENT, %rbx
+    movq T_TASK(%rbx), %rbp
+    movq $0, F(RAX)(%rsp)               /* MICA_OK when we resume */
+    /* The next thread counting us as queued: the highest of the ready
+     * queues and ours; if that is ours and it is empty, it is us. */
+    movl sched_ready_mask(%rip), %eax
+    movl T_PRIORITY(%rbx), %ecx
+    btsl %ecx, %eax
+    bsrl %eax, %eax
+    movl %eax, %edx
+    shlq $4, %rdx
+    movq sched_queues + RQ_HEAD(%rdx), %r14
+    testq %r14, %r14
+    jz yield_alone
+    movq T_TASK(%r14), %r15
+    movq TASK_IO(%r15), %rax
+    orq TASK_IO(%rbp), %rax
+    jnz yield_fallback
+    movq $0, T_SAVED_RSP(%rbx)          /* resume through the frame */
+    incq TASK_IPC_FAST(%rbp)
+    MAKE_READY %rbx, %r9, %r8
+    DEQUEUE_HEAD %rdx
+    jmp resume_next
+yield_alone:                            /* nothing else ready: go on */
+    movq F(RBX)(%rsp), %rbx
+    movq F(RBP)(%rsp), %rbp
+    movq F(R14)(%rsp), %r14
+    movq F(RIP)(%rsp), %rcx
+    xorl %eax, %eax
+    xorl %edx, %edx
+    movq F(RSP)(%rsp), %rsp
+    swapgs
+    sysretq
+yield_fallback:
+    movq $NR_YIELD, F(RAX)(%rsp)
+    jmp fast_fallback
+
+/* ---- NOTIFY_SIGNAL (ipc.c notification_signal): ntf handle rdi, bits
+ * rsi. Never blocks or switches (a woken waiter is made ready, as the
+ * general path does), so it saves nothing: it uses only registers the
+ * ABI lets it clobber, and clears them before it leaves. */
+    .global fast_notify_signal
+fast_notify_signal:
+    movabsq $USER_TOP, %rax
+    cmpq %rax, %rcx
+    ja signal_general
+    movq %gs:CPU_CURRENT, %rax
+    movq T_TASK(%rax), %rax
+    cmpq $HANDLES, %rdi
+    jae signal_general
+    leaq (%rdi,%rdi,2), %rdx
+    leaq TASK_HANDLES(%rax,%rdx,8), %rdx
+    cmpl $OBJ_NOTIFICATION, H_TYPE(%rdx)
+    jne signal_general
+    testb $RIGHT_SEND, H_RIGHTS(%rdx)
+    jz signal_general
+    incq TASK_IPC_FAST(%rax)
+    movq H_OBJECT(%rdx), %rdx           /* the notification */
+    orq N_BITS(%rdx), %rsi
+    movq N_WAITER(%rdx), %r8
+    testq %r8, %r8
+    jz 1f
+    testq %rsi, %rsi
+    jnz 2f
+1:  movq %rsi, N_BITS(%rdx)             /* nobody takes them yet */
+    jmp signal_done
+2:  movq $0, N_WAITER(%rdx)             /* the waiter takes them now */
+    movq $0, N_BITS(%rdx)
+    movq T_KSTACK_TOP(%r8), %r9         /* its wait returns: OK, info = bits */
+    movq $0, F(RAX)(%r9)
+    movq $0, F(RDI)(%r9)
+    movq %rsi, F(RSI)(%r9)
+    movq $0, F(RDX)(%r9)
+    movq $0, F(R10)(%r9)
+    movq $0, F(R8)(%r9)
+    movq $0, F(R9)(%r9)
+    movq $0, T_DEADLINE(%r8)            /* sched_wake */
+    movq $0, T_WAITING_ON(%r8)
+    MAKE_READY %r8, %r10, %r9
+signal_done:
+    xorl %eax, %eax
+    xorl %edi, %edi
+    xorl %esi, %esi
+    xorl %edx, %edx
+    xorl %r8d, %r8d
+    xorl %r9d, %r9d
+    xorl %r10d, %r10d
+    swapgs
+    sysretq
+signal_general:
+    movq $NR_NOTIFY_SIGNAL, %rax
+    xorl %edx, %edx                     /* held a kernel address */
+    jmp syscall_general
+
+/* ---- NOTIFY_WAIT (ipc.c notification_wait): ntf handle rdi, r12 =
+ * timeout. Bits pending: taken at once. Else we wait on it and the next
+ * ready thread runs; an EBUSY, EAGAIN or an idle CPU is the general
+ * path's. */
+    .global fast_notify_wait
+fast_notify_wait:
+    SAVE_CALLER
+    movq %gs:CPU_CURRENT, %rbx
+    movq T_TASK(%rbx), %rbp
+    cmpq $HANDLES, %rdi
+    jae wait_fallback
+    leaq (%rdi,%rdi,2), %rax
+    leaq TASK_HANDLES(%rbp,%rax,8), %rax
+    cmpl $OBJ_NOTIFICATION, H_TYPE(%rax)
+    jne wait_fallback
+    testb $RIGHT_RECV, H_RIGHTS(%rax)
+    jz wait_fallback
+    movq H_OBJECT(%rax), %r13
+    movq N_BITS(%r13), %rsi
+    testq %rsi, %rsi
+    jnz wait_take_bits
+    cmpq $0, N_WAITER(%r13)             /* MICA_EBUSY */
+    jne wait_fallback
+    testq %r12, %r12                    /* MICA_NO_WAIT: MICA_EAGAIN */
+    jz wait_fallback
+    PEEK_NEXT %r10, wait_fallback, wait_fallback
+    /* The deadline, as ipc.c's deadline_for: 0 for none, else now (ms,
+     * as arch_ms_since_boot) + timeout, never 0. */
+    xorl %r9d, %r9d
+    cmpq $-1, %r12
+    je 1f
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    subq boot_tsc(%rip), %rax
+    xorl %edx, %edx
+    divq timer_tsc_per_ms(%rip)
+    movl $1, %r9d
+    addq %r12, %rax
+    cmovnzq %rax, %r9
+1:  movw $(THREAD_BLOCKED_ | (BLOCK_NOTIFY_ << 8)), T_STATE(%rbx)
+    movq %r13, T_WAITING_ON(%rbx)
+    movq %r9, T_DEADLINE(%rbx)
+    movq $0, T_SAVED_RSP(%rbx)
+    movq %rbx, N_WAITER(%r13)
+    incq TASK_IPC_FAST(%rbp)
+    DEQUEUE_HEAD %r10
+    jmp resume_next
+wait_take_bits:                         /* rsi = the bits: ours, at once */
+    movq $0, N_BITS(%r13)
+    movabsq $USER_TOP, %rax
+    cmpq %rax, %rcx
+    ja wait_fallback_bits
+    incq TASK_IPC_FAST(%rbp)
+    movq F(RBX)(%rsp), %rbx
+    movq F(RBP)(%rsp), %rbp
+    movq F(R13)(%rsp), %r13
+    xorl %eax, %eax
+    xorl %edi, %edi
+    xorl %edx, %edx
+    xorl %r8d, %r8d
+    xorl %r9d, %r9d
+    xorl %r10d, %r10d
+    movq F(RSP)(%rsp), %rsp
+    swapgs
+    sysretq
+wait_fallback_bits:                     /* give them back to the general path */
+    movq %rsi, N_BITS(%r13)
+wait_fallback:
+    movq $NR_NOTIFY_WAIT, F(RAX)(%rsp)
+    jmp fast_fallback
 
 /* The partner's saved rip is outside the user half (syscall.S explains
  * when): the frame is completed for the report and the task ends. */
@@ -311,14 +562,15 @@ fast_resume:
  * entries of CALL and REPLY_RECV in the syscall entry's table. */
     .global arch_fastpath_set
 arch_fastpath_set:
-    leaq syscall_general(%rip), %rax
-    leaq syscall_general(%rip), %rcx
     testl %edi, %edi
     jz 1f
-    leaq fast_call(%rip), %rax
-    leaq fast_reply_recv(%rip), %rcx
-1:  movq %rax, syscall_entries + 8 * NR_CALL(%rip)
-    movq %rcx, syscall_entries + 8 * NR_REPLY_RECV(%rip)
+    ret                                 /* on: as syscall_entries starts */
+1:  leaq syscall_general(%rip), %rax
+    movq %rax, syscall_entries + 8 * NR_YIELD(%rip)
+    movq %rax, syscall_entries + 8 * NR_CALL(%rip)
+    movq %rax, syscall_entries + 8 * NR_REPLY_RECV(%rip)
+    movq %rax, syscall_entries + 8 * NR_NOTIFY_SIGNAL(%rip)
+    movq %rax, syscall_entries + 8 * NR_NOTIFY_WAIT(%rip)
     ret
 
     .data
@@ -326,12 +578,16 @@ arch_fastpath_set:
 /* Where syscall_entry (syscall.S) goes for each number below NR_COUNT. */
     .global syscall_entries
 syscall_entries:
-    .rept NR_CALL
+    .quad syscall_general                 /* 0 */
+    .quad fast_yield                      /* NR_YIELD */
+    .rept NR_CALL - NR_YIELD - 1
     .quad syscall_general
     .endr
     .quad fast_call                       /* NR_CALL */
     .quad syscall_general
     .quad fast_reply_recv                 /* NR_REPLY_RECV */
-    .rept NR_COUNT - NR_REPLY_RECV - 1
+    .quad fast_notify_signal              /* NR_NOTIFY_SIGNAL */
+    .quad fast_notify_wait                /* NR_NOTIFY_WAIT */
+    .rept NR_COUNT - NR_NOTIFY_WAIT - 1
     .quad syscall_general
     .endr

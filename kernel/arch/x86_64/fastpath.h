@@ -42,29 +42,43 @@
 #define H_OBJECT 16
 #define HANDLES  64
 
+/* struct notification (object/notification.h) */
+#define N_BITS   8
+#define N_WAITER 16
+
+/* struct run_queue (sched/sched.h): 16 bytes a priority */
+#define RQ_HEAD 0
+#define RQ_TAIL 8
+
 /* struct endpoint (object/endpoint.h) */
 #define EP_DEAD      8
 #define EP_SENDERS   24
 #define EP_RECEIVERS 32
 
 /* enum thread_state, enum block_reason */
+#define THREAD_READY_   1
 #define THREAD_RUNNING_ 2
 #define THREAD_BLOCKED_ 3
 #define BLOCK_RECV_     2
 #define BLOCK_REPLY_    3
+#define BLOCK_NOTIFY_   4
 
 /* mica/abi.h */
-#define OBJ_ENDPOINT    1
-#define RIGHT_SEND      1
-#define RIGHT_RECV      2
-#define INFO_HANDLE_BIT 48
-#define INFO_LEN_SHIFT  32
-#define INFO_LEN_MASK   0x1fff
-#define PAYLOAD_MAX     4096
-#define NR_CALL         5
-#define NR_REPLY_RECV   7
-#define NR_COUNT        36 /* SYS_COUNT: the first number past the table */
-#define STATUS_ENOSYS   (-10)
+#define OBJ_ENDPOINT     1
+#define OBJ_NOTIFICATION 2
+#define RIGHT_SEND       1
+#define RIGHT_RECV       2
+#define INFO_HANDLE_BIT  48
+#define INFO_LEN_SHIFT   32
+#define INFO_LEN_MASK    0x1fff
+#define PAYLOAD_MAX      4096
+#define NR_YIELD         1
+#define NR_CALL          5
+#define NR_REPLY_RECV    7
+#define NR_NOTIFY_SIGNAL 8
+#define NR_NOTIFY_WAIT   9
+#define NR_COUNT         36 /* SYS_COUNT: the first number past the table */
+#define STATUS_ENOSYS    (-10)
 
 #define SLICE_TICKS 5 /* sched.h SCHED_SLICE_TICKS */
 #define TSS_RSP0    4 /* offset of rsp[0] in the TSS (SDM Vol. 3A §8.7) */

@@ -7,6 +7,7 @@
 #include "arch/x86_64/fastpath.h"
 #include "cap/handle.h"
 #include "object/endpoint.h"
+#include "object/notification.h"
 #include "sched/sched.h"
 #include "task/task.h"
 
@@ -49,12 +50,25 @@ AT(struct handle, object, H_OBJECT);
 _Static_assert(sizeof(struct handle) == H_SIZE, "fastpath.h: H_SIZE");
 _Static_assert(HANDLES_PER_TASK == HANDLES, "fastpath.h: HANDLES");
 
+AT(struct notification, bits, N_BITS);
+AT(struct notification, waiter, N_WAITER);
+AT(struct run_queue, head, RQ_HEAD);
+AT(struct run_queue, tail, RQ_TAIL);
+_Static_assert(sizeof(struct run_queue) == 16, "fastpath.h: run queues 16 bytes");
+
 AT(struct endpoint, dead, EP_DEAD);
 AT(struct endpoint, senders, EP_SENDERS);
 AT(struct endpoint, receivers, EP_RECEIVERS);
 
-_Static_assert(THREAD_RUNNING == THREAD_RUNNING_ && THREAD_BLOCKED == THREAD_BLOCKED_,
+_Static_assert(THREAD_READY == THREAD_READY_ && THREAD_RUNNING == THREAD_RUNNING_ &&
+                   THREAD_BLOCKED == THREAD_BLOCKED_,
                "fastpath.h: thread states");
+_Static_assert(BLOCK_NOTIFY == BLOCK_NOTIFY_ && BLOCK_NONE == 0,
+               "fastpath.h: BLOCK_NOTIFY");
+_Static_assert(MICA_OBJ_NOTIFICATION == OBJ_NOTIFICATION, "fastpath.h: notification");
+_Static_assert(SYS_YIELD == NR_YIELD && SYS_NOTIFY_SIGNAL == NR_NOTIFY_SIGNAL &&
+                   SYS_NOTIFY_WAIT == NR_NOTIFY_WAIT,
+               "fastpath.h: yield and notification numbers");
 _Static_assert(BLOCK_RECV == BLOCK_RECV_ && BLOCK_REPLY == BLOCK_REPLY_,
                "fastpath.h: block reasons");
 _Static_assert(MICA_OBJ_ENDPOINT == OBJ_ENDPOINT && MICA_RIGHT_SEND == RIGHT_SEND &&

@@ -25,7 +25,10 @@
 
 extern uint64_t boot_tsc;
 
-static uint64_t tsc_per_ms;
+/* TSC ticks per millisecond (1 until calibrated); the IPC fast path
+ * (fastpath.S) computes timeouts from it as arch_ms_since_boot does. */
+uint64_t timer_tsc_per_ms = 1;
+#define tsc_per_ms timer_tsc_per_ms
 static volatile uint64_t ticks;
 
 /* Starts a one-shot countdown of `ms` milliseconds on PIT channel 2. */

@@ -1,14 +1,17 @@
 /*
- * Suite fastpath: the kernel's IPC fast path (arch/x86_64/fastpath.S) must
- * be observably the same as the general path (ipc/ipc.c). One fixed
- * sequence of calls and replies runs — register-only messages, payloads
- * of every awkward length, badges, messages the fast path must leave to
- * the general path (a handle, unknown info bits, a timeout, an oversized
- * payload, a send), and calls into another address space (benchpeer) —
- * and every result (status, info, words, badge, payload bytes) is checked
- * against what the ABI promises and folded into a digest. The PASS line
- * says `digest=<hex> fast=<n>`, n being the calls and replies of this task
- * that took the fast path (SYS_TASK_INFO ipc_fast).
+ * Suite fastpath: the kernel's fast paths (arch/x86_64/fastpath.S) must
+ * be observably the same as the general path (ipc/ipc.c, sched/sched.c).
+ * One fixed sequence runs — calls and replies with register-only
+ * messages, payloads of every awkward length, badges, messages the fast
+ * path must leave to the general path (a handle, unknown info bits, a
+ * timeout, an oversized payload), calls into another address space
+ * (benchpeer); notifications signalled to a waiter, to nobody, waited on
+ * with bits pending, with a timeout that runs out, without waiting, by a
+ * second waiter; yields — and every result (status, info, words, badge,
+ * payload bytes, bits) is checked against what the ABI promises and
+ * folded into a digest. The PASS line says `digest=<hex> fast=<n>`, n
+ * being this task's syscalls the fast paths served (SYS_TASK_INFO
+ * ipc_fast).
  *
  * The test ISO boots twice, as it is and with mica.fastpath=off on the
  * kernel line; tests/harness/check_fastpath.py then requires the same
@@ -218,6 +221,100 @@ static void other_task_sequence(void)
     mica_handle_close(task);
 }
 
+/* ---- Notifications and yields. The helper waits on `ping` and answers
+ * each signal on `pong` with the bits it got, shifted, until bit 63. */
+struct pinger {
+    uint64_t ping, pong;
+    unsigned rounds;
+};
+
+static void pong_thread(void *arg)
+{
+    struct pinger *p = arg;
+    for (;;) {
+        uint64_t bits = 0;
+        long st = mica_notify_wait(p->ping, &bits, MICA_WAIT_FOREVER);
+        if (st != MICA_OK) {
+            KT_OK(st);
+            return;
+        }
+        p->rounds++;
+        KT_OK(mica_notify_signal(p->pong, bits << 1));
+        if (bits >> 63)
+            return;
+    }
+}
+
+static void notify_sequence(void)
+{
+    struct pinger p = {.ping = kt_notification(), .pong = kt_notification()};
+    int job = kt_spawn(pong_thread, &p);
+    for (unsigned i = 0; i < 30; i++) {
+        uint64_t bits = 0, send = (i % 5 + 1) | (i == 29 ? 1ull << 63 : 0);
+        long st = mica_notify_signal(p.ping, send);
+        mix((uint64_t)st);
+        st = mica_notify_wait(p.pong, &bits, WAIT_MS);
+        mix((uint64_t)st);
+        mix(bits);
+        KT_OK(st);
+        KT_EQ(bits, send << 1);
+    }
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    mix(p.rounds);
+    /* Signals nobody waits for gather; a wait takes them all at once. */
+    uint64_t n = kt_notification(), bits = 0;
+    mix((uint64_t)mica_notify_signal(n, 0x10));
+    mix((uint64_t)mica_notify_signal(n, 0x01));
+    long st = mica_notify_wait(n, &bits, MICA_WAIT_FOREVER);
+    mix((uint64_t)st);
+    mix(bits);
+    KT_OK(st);
+    KT_EQ(bits, 0x11);
+    /* Nothing pending: no wait (EAGAIN), a short wait (ETIMEOUT). */
+    st = mica_notify_wait(n, &bits, MICA_NO_WAIT);
+    mix((uint64_t)st);
+    KT_STATUS(st, MICA_EAGAIN);
+    st = mica_notify_wait(n, &bits, 30);
+    mix((uint64_t)st);
+    KT_STATUS(st, MICA_ETIMEOUT);
+    /* And after that the notification works as before. */
+    mix((uint64_t)mica_notify_signal(n, 0x4));
+    st = mica_notify_wait(n, &bits, WAIT_MS);
+    mix((uint64_t)st);
+    mix(bits);
+    KT_EQ(bits, 0x4);
+}
+
+static volatile unsigned yield_turns[2];
+static volatile bool yield_stop;
+
+static void yielder(void *arg)
+{
+    (void)arg;
+    while (!yield_stop) {
+        yield_turns[1]++;
+        mica_yield();
+    }
+}
+
+static void yield_sequence(void)
+{
+    yield_turns[0] = yield_turns[1] = 0;
+    yield_stop = false;
+    int job = kt_spawn(yielder, NULL);
+    for (unsigned i = 0; i < 50; i++) {
+        yield_turns[0]++;
+        mica_yield();
+    }
+    yield_stop = true;
+    KT_ASSERT(kt_join(job, WAIT_MS));
+    /* Both ran; how often the other did depends on the timer, so only
+     * that it ran goes into the digest. */
+    KT_CMP(yield_turns[1], >, 0);
+    mix(yield_turns[0]);
+    mix(yield_turns[1] > 0);
+}
+
 KTEST(fastpath, sequence)
 {
     digest = 0xcbf29ce484222325ull;
@@ -234,6 +331,8 @@ KTEST(fastpath, sequence)
         mix(s.badges[i]);
     mix(s.served);
     other_task_sequence();
+    notify_sequence();
+    yield_sequence();
     uint64_t fast = my_fast_count() - before;
     kt_note("digest=%016llx fast=%llu", (unsigned long long)digest,
             (unsigned long long)fast);
