@@ -228,16 +228,28 @@ static void answer(struct thread *self, struct thread *caller)
     sched_wake(caller, MICA_OK);
 }
 
-int64_t ipc_reply(struct thread *self)
+/* The caller self owes a reply, unlinked from self; NULL and *st set when
+ * there is none: MICA_OK if it gave up (answering it is a no-op), else
+ * MICA_EINVAL. */
+static struct thread *take_owed(struct thread *self, int64_t *st)
 {
     struct thread *caller = self->reply_to;
     if (!caller) {
-        bool gone = self->reply_gone;
+        *st = self->reply_gone ? MICA_OK : MICA_EINVAL;
         self->reply_gone = false;
-        return gone ? MICA_OK : MICA_EINVAL;
+        return NULL;
     }
     self->reply_to = NULL;
     caller->caller_of = NULL;
+    return caller;
+}
+
+int64_t ipc_reply(struct thread *self)
+{
+    int64_t st;
+    struct thread *caller = take_owed(self, &st);
+    if (!caller)
+        return st;
     if (caller->state != THREAD_BLOCKED || caller->reason != BLOCK_REPLY)
         return MICA_OK; /* it gave up (timeout); nothing to deliver */
     answer(self, caller);
@@ -248,15 +260,10 @@ int64_t ipc_reply(struct thread *self)
 
 int64_t ipc_reply_save(struct thread *self, struct reply *r)
 {
-    struct thread *caller = self->reply_to;
-    if (!caller) {
-        /* A caller that gave up already leaves r answering nobody. */
-        bool gone = self->reply_gone;
-        self->reply_gone = false;
-        return gone ? MICA_OK : MICA_EINVAL;
-    }
-    self->reply_to = NULL;
-    caller->caller_of = NULL;
+    int64_t st;
+    struct thread *caller = take_owed(self, &st);
+    if (!caller)
+        return st; /* one that gave up already leaves r answering nobody */
     caller->saved_in = r;
     r->caller = caller;
     return MICA_OK;

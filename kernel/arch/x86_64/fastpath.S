@@ -154,14 +154,8 @@ resume_next:
     movq T_SAVED_RSP(%r14), %rax
     testq %rax, %rax
     jz 1f
-    movq %rax, %rsp                     /* arch_switch's second half */
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
-    ret
+    movq %rax, %rsp
+    jmp arch_switch_pop                 /* arch_switch's second half */
 1:  subq $FRAME_SIZE, %rsp
     jmp syscall_return
 

@@ -66,14 +66,7 @@ fast_notify_signal:
     ja signal_general
     movq %gs:CPU_CURRENT, %rax
     movq T_TASK(%rax), %rax
-    cmpq $HANDLES, %rdi
-    jae signal_general
-    leaq (%rdi,%rdi,2), %rdx
-    leaq TASK_HANDLES(%rax,%rdx,8), %rdx
-    cmpl $OBJ_NOTIFICATION, H_TYPE(%rdx)
-    jne signal_general
-    testb $RIGHT_SEND, H_RIGHTS(%rdx)
-    jz signal_general
+    OBJECT_HANDLE %rax, %rdx, OBJ_NOTIFICATION, RIGHT_SEND, signal_general
     incq TASK_IPC_FAST(%rax)
     movq H_OBJECT(%rdx), %rdx           /* the notification */
     orq N_BITS(%rdx), %rsi
@@ -121,14 +114,7 @@ fast_notify_wait:
     SAVE_CALLER
     movq %gs:CPU_CURRENT, %rbx
     movq T_TASK(%rbx), %rbp
-    cmpq $HANDLES, %rdi
-    jae wait_fallback
-    leaq (%rdi,%rdi,2), %rax
-    leaq TASK_HANDLES(%rbp,%rax,8), %rax
-    cmpl $OBJ_NOTIFICATION, H_TYPE(%rax)
-    jne wait_fallback
-    testb $RIGHT_RECV, H_RIGHTS(%rax)
-    jz wait_fallback
+    OBJECT_HANDLE %rbp, %rax, OBJ_NOTIFICATION, RIGHT_RECV, wait_fallback
     movq H_OBJECT(%rax), %r13
     movq N_BITS(%r13), %rsi
     testq %rsi, %rsi

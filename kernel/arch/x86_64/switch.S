@@ -19,6 +19,10 @@ arch_switch:
     pushq %r15
     movq %rsp, (%rdi)
     movq %rsi, %rsp
+    /* Also the way into a thread's kernel context from the fast paths
+     * (fastpath.S resume_next), with rsp already its saved_rsp. */
+    .global arch_switch_pop
+arch_switch_pop:
     popq %r15
     popq %r14
     popq %r13
