@@ -53,7 +53,8 @@
     X(32, TASK_NOTIFY_DEATH, "(task, ntf, bits): signal bits on ntf when the task dies") \
     X(33, HANDLE_INFO, "(h, struct mica_handle_info *): describe one's own handle")      \
     X(34, REPLY_SAVE, "(): move the call this thread owes into a new reply handle")      \
-    X(35, REPLY_TO, "(reply, info, w0..w3): answer the call saved in a reply handle")
+    X(35, REPLY_TO, "(reply, info, w0..w3): answer the call saved in a reply handle")    \
+    X(36, TRACE, "(trace, op, seq, struct mica_trace_event *, n): the IPC recorder")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -111,6 +112,7 @@ enum mica_object_type {
     MICA_OBJ_RAM,
     MICA_OBJ_LOG,
     MICA_OBJ_REPLY, /* a saved call, answered once (SYS_REPLY_TO) */
+    MICA_OBJ_TRACE, /* the IPC flight recorder (SYS_TRACE) */
 };
 
 /* SYS_TASK_SPAWN returns the new task's id and, as a second result (rdi),
@@ -130,6 +132,7 @@ enum mica_object_type {
 #define MICA_BOOT_CAP_SCREEN 8  /* the framebuffer (or VGA text memory) */
 #define MICA_BOOT_CAP_LOG    9  /* the kernel log (MANAGE, GRANT, SEND) */
 #define MICA_BOOT_CAP_CRTC   10 /* I/O ports 0x3d4..0x3d5 (VGA cursor) */
+#define MICA_BOOT_CAP_TRACE  11 /* the IPC flight recorder (MANAGE, GRANT) */
 
 /* SYS_MAP flags. A page is writable and executable only if both are given. */
 #define MICA_MAP_WRITE 1u
@@ -301,5 +304,39 @@ struct mica_task_info {
     uint64_t ipc_fast;
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
+
+/* SYS_TRACE: the IPC flight recorder, one ring of events per CPU, off at
+ * boot. MICA_TRACE_ON empties the ring and records from then on (the
+ * kernel's fast paths are left for the general path meanwhile, so every
+ * event passes one place); MICA_TRACE_OFF stops; MICA_TRACE_READ copies
+ * up to n events, the oldest kept first, of those numbered `seq` and up
+ * into the array, and returns how many. An event names its tasks by id
+ * and by name (the name as it was, for tasks that are gone since). */
+enum { MICA_TRACE_OFF = 0, MICA_TRACE_ON = 1, MICA_TRACE_READ = 2 };
+enum mica_trace_kind {
+    MICA_TRACE_CALL = 1,   /* a call delivered: from the caller to the receiver */
+    MICA_TRACE_REPLY = 2,  /* a reply delivered: from the replier to the caller */
+    MICA_TRACE_SEND = 3,   /* a send delivered */
+    MICA_TRACE_RECV = 4,   /* a thread begins to wait on an endpoint */
+    MICA_TRACE_NOTIFY = 5, /* a signal (label = the bits; to = the waiter woken) */
+    MICA_TRACE_FAULT = 6,  /* a page fault delivered to the pager (badge = address) */
+    MICA_TRACE_SWITCH = 7, /* the CPU goes from one thread to another */
+    MICA_TRACE_IRQ = 8,    /* an interrupt line fired (label = the line) */
+};
+#define MICA_TRACE_NAME 16
+struct mica_trace_event {
+    uint64_t seq;   /* 0, 1, ... since MICA_TRACE_ON */
+    uint64_t tsc;   /* the time stamp counter when it happened */
+    uint32_t cpu;
+    uint32_t kind;  /* enum mica_trace_kind */
+    uint32_t from, to; /* task ids; 0: the kernel (or nobody) */
+    uint32_t from_thread, to_thread; /* thread numbers in the kernel */
+    uint32_t label; /* the message's label (a reply's status) */
+    uint32_t len;   /* payload bytes */
+    uint64_t badge; /* of the handle a message came through */
+    uint32_t endpoint; /* the endpoint's number in the kernel, 0: none */
+    uint32_t reserved;
+    char from_name[MICA_TRACE_NAME], to_name[MICA_TRACE_NAME];
+};
 
 #endif

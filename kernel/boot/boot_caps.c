@@ -4,7 +4,7 @@
  * slots are fixed by the ABI (abi.h, MICA_HANDLE_NS and MICA_BOOT_CAP_*):
  *
  *   1  the name service endpoint (init receives on it)
- *   2  the system object            9  the kernel log
+ *   2  the system object            9  the kernel log, 11 the recorder
  *   7  the free RAM, 8 the screen   (syscall/sys_mem.c)
  *   3..6, 10  the machine's devices, as the arch lists them
  *             (arch_boot_devices: on a PC COM1, its IRQ, PS/2, its IRQ,
@@ -24,6 +24,7 @@
 #include "object/system.h"
 #include "syscall/sys_common.h"
 #include "task/task.h"
+#include "trace/trace.h"
 
 static struct endpoint *ns_endpoint;
 
@@ -65,6 +66,7 @@ void boot_caps_grant(struct task *init, const struct mb2_framebuffer *fb)
      * gives that right on by its policy (sys_log.c). */
     grant_rights(init, MICA_BOOT_CAP_LOG, MICA_OBJ_LOG, sys_log_object(),
                  MICA_RIGHT_MANAGE | MICA_RIGHT_GRANT | MICA_RIGHT_SEND);
+    grant(init, MICA_BOOT_CAP_TRACE, MICA_OBJ_TRACE, trace_object());
     grant_devices(init);
     sys_mem_boot(init, fb);
 }

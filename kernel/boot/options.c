@@ -40,6 +40,11 @@ void options_parse(const char *cmdline)
     kprintf("mica: ipc fastpath=%s\n", fastpath_off ? "off" : "on");
 }
 
+int options_fastpath(void)
+{
+    return !fastpath_off;
+}
+
 /* Three real frames deep so that the backtrace has something to show. The
  * write goes to a never-mapped kernel address: #PF in the kernel, a panic. */
 __attribute__((noinline)) static void fault_level3(volatile uint64_t *p)

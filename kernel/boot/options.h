@@ -11,6 +11,8 @@
 #define MICA_BOOT_OPTIONS_H
 
 void options_parse(const char *cmdline);
+/* Whether the IPC fast path is to be on (no mica.fastpath=off). */
+int options_fastpath(void);
 void options_run_boot_tests(void);
 
 #endif

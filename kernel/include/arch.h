@@ -40,6 +40,7 @@ void *phys_to_virt(uint64_t phys);
 void arch_timer_init(void);
 uint64_t arch_ms_since_boot(void); /* from the first kernel instruction */
 uint64_t arch_timer_ticks(void);
+uint64_t arch_timestamp(void); /* the CPU's time stamp counter */
 
 /* Prints a frame-pointer backtrace starting at the caller. */
 void arch_backtrace_here(void);

@@ -20,6 +20,7 @@
 #include "kernel.h"
 #include "object/reply.h"
 #include "sched/sched.h"
+#include "trace/trace.h"
 
 /* ---- Wait queues (FIFO, singly linked through thread.next). */
 
@@ -132,11 +133,31 @@ void ipc_owe_reply(struct thread *receiver, struct thread *caller)
     caller->caller_of = receiver;
 }
 
+/* What the recorder notes of a message from t (trace.h). */
+static void trace_message(enum mica_trace_kind kind, struct thread *from,
+                          struct thread *to, const struct endpoint *ep, uint64_t badge)
+{
+    struct mica_msg m;
+    if (from->in_fault)
+        m = from->fault_msg;
+    else
+        arch_msg_from_frame(from->frame, &m);
+    if (from->in_fault)
+        badge = m.w[0]; /* the fault's address */
+    trace_record(kind, from, to, ep ? endpoint_number(ep) : 0, badge,
+                 MICA_INFO_LABEL(m.info), MICA_INFO_LEN(m.info));
+}
+
 /* Hands `sender`'s message to `receiver`; the receiver becomes the one that
  * must reply if it was a call. */
-static void deliver(struct thread *sender, struct thread *receiver, uint64_t badge,
-                    bool call)
+static void deliver(struct thread *sender, struct thread *receiver, struct endpoint *ep,
+                    uint64_t badge, bool call)
 {
+    if (__builtin_expect(trace_on, 0))
+        trace_message(sender->in_fault ? MICA_TRACE_FAULT
+                      : call           ? MICA_TRACE_CALL
+                                       : MICA_TRACE_SEND,
+                      sender, receiver, ep, badge);
     transfer(sender, receiver, badge);
     if (call) {
         ipc_owe_reply(receiver, sender);
@@ -153,7 +174,7 @@ int64_t ipc_send(struct thread *self, struct endpoint *ep, uint64_t badge, bool 
         return MICA_EDEAD;
     struct thread *r = dequeue(&ep->receivers);
     if (r) {
-        deliver(self, r, badge, call);
+        deliver(self, r, ep, badge, call);
         sched_wake(r, MICA_OK);
         if (!call)
             return MICA_OK;
@@ -179,7 +200,7 @@ int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms)
         bool call = s->is_call;
         if (!call)
             s->deadline_ms = 0; /* a send is complete; a call's timeout runs on */
-        deliver(s, self, s->send_badge, call);
+        deliver(s, self, ep, s->send_badge, call);
         if (!call)
             sched_wake(s, MICA_OK);
         return MICA_OK;
@@ -188,6 +209,7 @@ int64_t ipc_recv(struct thread *self, struct endpoint *ep, uint64_t timeout_ms)
         return MICA_EDEAD;
     if (timeout_ms == MICA_NO_WAIT)
         return MICA_EAGAIN;
+    TRACE(MICA_TRACE_RECV, self, NULL, endpoint_number(ep), 0, 0, 0);
     block_on(self, BLOCK_RECV, ep, timeout_ms);
     enqueue(&ep->receivers, self);
     sched_block();
@@ -216,6 +238,8 @@ static void take_fault_map(struct thread *pager, struct thread *caller,
  * caller blocked for it. */
 static void answer(struct thread *self, struct thread *caller)
 {
+    if (__builtin_expect(trace_on, 0))
+        trace_message(MICA_TRACE_REPLY, self, caller, NULL, 0);
     if (caller->in_fault) {
         struct mica_msg m;
         arch_msg_from_frame(self->frame, &m);

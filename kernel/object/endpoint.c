@@ -36,6 +36,11 @@ void endpoint_release(struct endpoint *ep)
     ep->owner = NULL;
 }
 
+unsigned endpoint_number(const struct endpoint *ep)
+{
+    return (unsigned)(ep - endpoints) + 1;
+}
+
 struct endpoint *endpoint_at(unsigned i)
 {
     return &endpoints[i];

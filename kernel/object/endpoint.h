@@ -33,5 +33,7 @@ struct endpoint *endpoint_create(struct task *owner, struct task *payer);
 void endpoint_release(struct endpoint *ep);
 /* The endpoints in slot order, for walks over the pool (i < MAX_ENDPOINTS). */
 struct endpoint *endpoint_at(unsigned i);
+/* 1 + its slot, the number reports give it. */
+unsigned endpoint_number(const struct endpoint *ep);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "ipc/ipc.h"
+#include "trace/trace.h"
 
 static struct irq_line lines[ARCH_IRQ_LINES];
 
@@ -45,6 +46,7 @@ void irq_fire(unsigned line)
     if (line >= ARCH_IRQ_LINES)
         return;
     struct irq_line *irq = &lines[line];
+    TRACE(MICA_TRACE_IRQ, NULL, irq->ntf ? irq->ntf->waiter : NULL, 0, 0, line, 0);
     if (irq->ntf)
         notification_signal(irq->ntf, irq->bits);
 }

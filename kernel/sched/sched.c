@@ -9,6 +9,7 @@
 #include "ipc/ipc.h"
 #include "kernel.h"
 #include "lib/klog.h"
+#include "trace/trace.h"
 
 struct run_queue sched_queues[SCHED_PRIORITIES];
 #define queues sched_queues
@@ -91,6 +92,7 @@ static void run(struct thread *next)
         prev->state = THREAD_RUNNING;
         return;
     }
+    TRACE(MICA_TRACE_SWITCH, prev, next, 0, 0, 0, 0);
     next->state = THREAD_RUNNING;
     next->time_left = SCHED_SLICE_TICKS;
     arch_set_current(next);

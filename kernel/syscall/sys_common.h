@@ -13,6 +13,7 @@
  *   sys_device.c  IOPORT_ENABLE IRQ_BIND IRQ_ACK SYSTEM
  *   sys_mem.c     MAP UNMAP SET_PAGER MEM_INFO RAM_INFO
  *   sys_log.c     DEBUG_WRITE LOG_BIND LOG_READ
+ *   sys_trace.c   TRACE
  */
 #ifndef MICA_SYSCALL_SYS_COMMON_H
 #define MICA_SYSCALL_SYS_COMMON_H
@@ -49,6 +50,7 @@ SYSCALL_HANDLER(reply);
 SYSCALL_HANDLER(reply_recv);
 SYSCALL_HANDLER(reply_save);
 SYSCALL_HANDLER(reply_to);
+SYSCALL_HANDLER(trace);
 SYSCALL_HANDLER(notify_signal);
 SYSCALL_HANDLER(notify_wait);
 SYSCALL_HANDLER(endpoint_create);

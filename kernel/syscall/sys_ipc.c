@@ -16,6 +16,7 @@
 #include "arch.h"
 #include "ipc/ipc.h"
 #include "syscall/sys_common.h"
+#include "trace/trace.h"
 
 /* The endpoint behind handle h, with the rights needed. */
 static struct endpoint *endpoint_arg(struct thread *self, uint64_t h, uint32_t rights,
@@ -134,6 +135,7 @@ int64_t sys_notify_signal(struct trap_frame *f, struct thread *self)
         object_arg(self, ARG(0), MICA_OBJ_NOTIFICATION, MICA_RIGHT_SEND, &err);
     if (!n)
         return err;
+    TRACE(MICA_TRACE_NOTIFY, self, n->waiter, 0, ARG(1), (uint32_t)ARG(1), 0);
     notification_signal(n, ARG(1));
     return MICA_OK;
 }

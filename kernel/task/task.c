@@ -123,6 +123,11 @@ static struct thread *thread_alloc(void)
     return NULL;
 }
 
+unsigned thread_number(const struct thread *t)
+{
+    return t >= threads && t < threads + MAX_THREADS ? (unsigned)(t - threads) + 1 : 0;
+}
+
 struct thread *thread_by_index(unsigned i)
 {
     return i < MAX_THREADS ? &threads[i] : NULL;

@@ -161,6 +161,8 @@ struct thread *thread_current(void);
 int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg);
 /* Thread slots, for the scheduler's timeout scan. */
 struct thread *thread_by_index(unsigned i);
+/* 1 + the thread's slot, for reports; 0 for the idle thread. */
+unsigned thread_number(const struct thread *t);
 /* Frames for which keep() is true are not freed when a task dies (they
  * belong to the RAM object of the memory server). */
 void task_set_frame_keeper(bool (*keep)(uint64_t pa));

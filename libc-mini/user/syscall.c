@@ -125,6 +125,13 @@ long mica_reply(const struct mica_msg *m)
     return mica_syscall(SYS_REPLY, &r, 0);
 }
 
+long mica_trace(uint64_t trace, uint32_t op, uint64_t seq, struct mica_trace_event *out,
+                uint64_t n)
+{
+    struct regs r = {{trace, op, seq, (uint64_t)(uintptr_t)out, n}};
+    return mica_syscall(SYS_TRACE, &r, 0);
+}
+
 long mica_reply_save(void)
 {
     struct regs r = {{0}};

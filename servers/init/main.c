@@ -429,6 +429,8 @@ static uint64_t boot_cap_handle(uint64_t which)
         return MICA_BOOT_CAP_LOG;
     case NS_CAP_CRTC:
         return MICA_BOOT_CAP_CRTC;
+    case NS_CAP_TRACE:
+        return MICA_BOOT_CAP_TRACE;
     case NS_CAP_LOG_WRITE:
         return MICA_BOOT_CAP_LOG;
     case NS_CAP_CONTROL:
@@ -492,6 +494,8 @@ static const char *cap_word(uint64_t which)
         return "control";
     case NS_CAP_ENDPOINT:
         return "endpoint";
+    case NS_CAP_TRACE:
+        return "trace";
     }
     return "devices";
 }

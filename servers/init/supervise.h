@@ -24,7 +24,8 @@ void supervise_start(void);
  *                           CRTC), "log" (the kernel log to show it),
  *                           "rawlog" (the log to write lines as they are),
  *                           "control" (power off, crash requests),
- *                           "endpoint" (an endpoint that outlives it) */
+ *                           "endpoint" (an endpoint that outlives it),
+ *                           "trace" (the IPC flight recorder) */
 bool supervise_may_register(const char *module, const char *name);
 bool supervise_has_cap(const char *module, const char *cap);
 

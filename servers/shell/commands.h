@@ -21,5 +21,6 @@ void cmd_bench(const char *args);
 void cmd_tests(const char *args);
 void cmd_run(const char *args);
 void cmd_kill(const char *args);
+void cmd_trace(const char *args);
 
 #endif

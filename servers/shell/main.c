@@ -184,6 +184,7 @@ static const struct command commands[] = {
     {"tests", "run the in-guest test suite", cmd_tests},
     {"run", "run <program>: start an on-demand program in the background", cmd_run},
     {"kill", "kill <id|program>: end a program started with run", cmd_kill},
+    {"trace", "trace on|off|dump: the kernel's IPC flight recorder", cmd_trace},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -205,15 +205,23 @@ fast_resume:
  * entries of CALL and REPLY_RECV in the syscall entry's table. */
     .global arch_fastpath_set
 arch_fastpath_set:
+    leaq syscall_general(%rip), %rax
+    movq %rax, %rcx
+    movq %rax, %rdx
+    movq %rax, %rsi
+    movq %rax, %r8
     testl %edi, %edi
     jz 1f
-    ret                                 /* on: as syscall_entries starts */
-1:  leaq syscall_general(%rip), %rax
-    movq %rax, syscall_entries + 8 * NR_YIELD(%rip)
-    movq %rax, syscall_entries + 8 * NR_CALL(%rip)
-    movq %rax, syscall_entries + 8 * NR_REPLY_RECV(%rip)
-    movq %rax, syscall_entries + 8 * NR_NOTIFY_SIGNAL(%rip)
-    movq %rax, syscall_entries + 8 * NR_NOTIFY_WAIT(%rip)
+    leaq fast_yield(%rip), %rax
+    leaq fast_call(%rip), %rcx
+    leaq fast_reply_recv(%rip), %rdx
+    leaq fast_notify_signal(%rip), %rsi
+    leaq fast_notify_wait(%rip), %r8
+1:  movq %rax, syscall_entries + 8 * NR_YIELD(%rip)
+    movq %rcx, syscall_entries + 8 * NR_CALL(%rip)
+    movq %rdx, syscall_entries + 8 * NR_REPLY_RECV(%rip)
+    movq %rsi, syscall_entries + 8 * NR_NOTIFY_SIGNAL(%rip)
+    movq %r8, syscall_entries + 8 * NR_NOTIFY_WAIT(%rip)
     ret
 
     .data

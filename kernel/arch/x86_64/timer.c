@@ -127,6 +127,11 @@ uint64_t arch_ms_since_boot(void)
     return (rdtsc() - boot_tsc) / per_ms;
 }
 
+uint64_t arch_timestamp(void)
+{
+    return rdtsc();
+}
+
 uint64_t arch_timer_ticks(void)
 {
     return ticks;

@@ -85,6 +85,8 @@ enum ns_boot_cap {
      * GRANT, unbadged): calls and page faults sent to it wait through a
      * restart of the module for its next instance (endpoint). */
     NS_CAP_ENDPOINT = 11,
+    /* The IPC flight recorder, SYS_TRACE (trace: the shell). */
+    NS_CAP_TRACE = 12,
 };
 
 /* Badges init gives: the caller's task id, and NS_BADGE_CONTROL on the

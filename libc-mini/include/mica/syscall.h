@@ -64,6 +64,11 @@ MICA_MUST_CHECK long mica_recv(uint64_t ep, struct mica_msg *out, uint64_t *badg
 static inline MICA_MUST_CHECK long mica_call(uint64_t ep, const struct mica_msg *req,
                                              struct mica_msg *reply, uint64_t timeout_ms);
 long mica_reply(const struct mica_msg *m);
+/* The IPC flight recorder (abi.h SYS_TRACE) through its capability:
+ * on/off returns a status, read the number of events copied. */
+long mica_trace(uint64_t trace, uint32_t op, uint64_t seq, struct mica_trace_event *out,
+                uint64_t n);
+
 /* Deferred replies: mica_reply_save moves the reply this thread owes into
  * a new reply handle (> 0) so that it may take other calls first;
  * mica_reply_to answers through it once (and closes it). Closing it
