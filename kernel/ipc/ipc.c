@@ -116,6 +116,15 @@ static void block_on(struct thread *self, enum block_reason why, void *obj,
     self->deadline_ms = deadline_for(timeout_ms);
 }
 
+/* A call ends without an answer (MICA_ELOST, MICA_ETIMEOUT): the recorder
+ * notes it as a reply with that status from `server` (NULL: the kernel),
+ * so that every recorded call has its end. */
+static void end_call(struct thread *caller, struct thread *server, int64_t status)
+{
+    TRACE(MICA_TRACE_REPLY, server, caller, 0, 0, (uint32_t)status, 0);
+    sched_wake(caller, status);
+}
+
 /* ---- Endpoint operations. */
 
 void ipc_owe_reply(struct thread *receiver, struct thread *caller)
@@ -126,7 +135,7 @@ void ipc_owe_reply(struct thread *receiver, struct thread *caller)
          * call it had not answered, whose caller must not wait for ever
          * (nor later cancel the new caller's reply, see leave_wait). */
         earlier->caller_of = NULL;
-        sched_wake(earlier, MICA_ELOST);
+        end_call(earlier, receiver, MICA_ELOST);
     }
     receiver->reply_to = caller;
     receiver->reply_gone = false;
@@ -311,7 +320,7 @@ void ipc_reply_gone(struct reply *r)
         return;
     r->caller = NULL;
     caller->saved_in = NULL;
-    sched_wake(caller, MICA_ELOST);
+    end_call(caller, NULL, MICA_ELOST);
 }
 
 /* ---- Notifications. */
@@ -380,7 +389,7 @@ void ipc_thread_gone(struct thread *t)
         struct thread *caller = t->reply_to;
         t->reply_to = NULL;
         caller->caller_of = NULL;
-        sched_wake(caller, MICA_ELOST);
+        end_call(caller, t, MICA_ELOST);
     }
 }
 
@@ -416,6 +425,13 @@ void ipc_notification_gone(struct notification *n)
 
 void ipc_expire(struct thread *t)
 {
+    /* A call the receiver had taken ends here; one still queued was never
+     * delivered (no call was recorded). */
+    bool taken = t->state == THREAD_BLOCKED && t->reason == BLOCK_REPLY;
     leave_wait(t);
+    if (taken) {
+        end_call(t, NULL, MICA_ETIMEOUT);
+        return;
+    }
     sched_wake(t, MICA_ETIMEOUT);
 }

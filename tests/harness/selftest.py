@@ -30,6 +30,13 @@ sys.path.insert(0, HERE)
 import make_bad_modules as mbm  # noqa: E402
 import mica_qemu as mq  # noqa: E402
 
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "mica_trace", os.path.join(HERE, "..", "..", "tools", "mica-trace.py"))
+mt = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mt)
+
 
 def expectation(regex, count=1):
     return mq.Expectation(re.compile(regex), count)
@@ -815,6 +822,64 @@ class BadModulesTest(unittest.TestCase):
             for name in os.listdir(self.out):
                 with open(os.path.join(other, name), "rb") as f:
                     self.assertEqual(f.read(), self.read(name), name)
+
+
+def trace_line(seq, ev, src, dst, src_id, dst_id, src_th, dst_th, t=None, label=0x200):
+    return (f"TRACE t={1000 + 10 * seq if t is None else t} cpu=0 ev={ev} from={src} "
+            f"to={dst} label=0x{label:x} len=0 badge=0x0 ep=3 seq={seq} from_id={src_id} "
+            f"to_id={dst_id} from_th={src_th} to_th={dst_th}")
+
+
+class TraceToolTest(unittest.TestCase):
+    """tools/mica-trace.py: its checks must catch what they name."""
+
+    CALL = trace_line(0, "call", "shell", "console", 4, 3, 7, 5)
+    REPLY = trace_line(1, "reply", "console", "shell", 3, 4, 5, 7)
+
+    def run_check(self, lines):
+        fd, path = tempfile.mkstemp(suffix=".log")
+        with os.fdopen(fd, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        try:
+            events, bad = mt.parse(path)
+            return mt.check(events, bad)
+        finally:
+            os.unlink(path)
+
+    def test_call_and_reply(self):
+        self.assertIsNone(self.run_check(["noise", "[x] " + self.CALL, self.REPLY]))
+
+    def test_problems_found(self):
+        cases = {
+            "unanswered call": [self.CALL],
+            "reply without call": [self.REPLY.replace("seq=1", "seq=0")],
+            "reply from elsewhere": [self.CALL, self.REPLY.replace("from_id=3", "from_id=9")],
+            "gap in numbers": [self.CALL, self.REPLY.replace("seq=1", "seq=2")],
+            "time going back": [self.CALL, self.REPLY.replace("t=1010", "t=900")],
+            "malformed": [self.CALL, self.REPLY.replace(" len=0", "")],
+            "second call first": [self.CALL, trace_line(1, "call", "shell", "console",
+                                                         4, 3, 7, 5)],
+            "nothing": [],
+        }
+        for name, lines in cases.items():
+            self.assertIsNotNone(self.run_check(lines), name)
+
+    def test_pictures(self):
+        fd, path = tempfile.mkstemp(suffix=".log")
+        with os.fdopen(fd, "w") as f:
+            f.write(self.CALL + "\n" + self.REPLY + "\n")
+        out = path + ".json"
+        try:
+            events, _ = mt.parse(path)
+            with open(out, "w") as f:
+                mt.json.dump(mt.chrome(events), f)
+            self.assertIsNone(mt.check_chrome(out))
+            picture = mt.svg(events, "t")
+            self.assertIn("CON_WRITE", picture)
+            self.assertEqual(picture.count("<line x1"), 2 + 2)  # 2 lifelines, 2 arrows
+        finally:
+            os.unlink(path)
+            os.unlink(out)
 
 
 if __name__ == "__main__":

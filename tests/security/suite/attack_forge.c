@@ -256,9 +256,9 @@ KTEST(forge, transfer_of_unheld_numbers_dropped)
 
 /* Attack: ask the name service for every boot capability (I/O ports,
  * IRQs, all free RAM, the screen, the kernel log, a lasting endpoint)
- * and to power off or reset the machine. Must: MICA_ERIGHTS for each (this task is neither
- * the console, the memory server nor the shell), MICA_EINVAL for values
- * that name no capability, and no handle comes back. */
+ * and to power off or reset the machine. Must: MICA_ERIGHTS for each (this task is
+ * neither the console, the memory server nor the shell), MICA_EINVAL for values that name
+ * no capability, and no handle comes back. */
 KTEST(forge, name_service_gives_no_capability)
 {
     for (uint32_t which = NS_CAP_COM1; which <= NS_CAP_CRTC; which++) {
@@ -272,8 +272,10 @@ KTEST(forge, name_service_gives_no_capability)
     /* Nor the memory server's lasting endpoint (its line's caps=endpoint):
      * receiving on it would take its requests and its clients' faults. */
     KT_STATUS(ns_boot_cap(NS_CAP_ENDPOINT, &h), MICA_ERIGHTS);
+    /* Nor the flight recorder (caps=trace): it shows every task's IPC. */
+    KT_STATUS(ns_boot_cap(NS_CAP_TRACE, &h), MICA_ERIGHTS);
     KT_STATUS(ns_boot_cap(0, &h), MICA_EINVAL);
-    KT_STATUS(ns_boot_cap(NS_CAP_ENDPOINT + 1, &h), MICA_EINVAL);
+    KT_STATUS(ns_boot_cap(NS_CAP_TRACE + 1, &h), MICA_EINVAL);
     KT_STATUS(ns_system(MICA_SYSTEM_POWEROFF), MICA_ERIGHTS);
     KT_STATUS(ns_system(MICA_SYSTEM_RESET), MICA_ERIGHTS);
 }

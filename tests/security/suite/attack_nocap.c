@@ -1,8 +1,8 @@
 /*
  * Attacks nocap: the calls that need a capability this task was never
  * given: IRQ, I/O ports, system (spawn, watch, module list, power), RAM,
- * the kernel log. Every handle this task holds (whatever its slot: init's
- * boot capabilities sit in slots 2..10 of init's table, ours hold other
+ * the kernel log, the IPC flight recorder. Every handle this task holds (whatever its
+ * slot: init's boot capabilities sit in slots 2..10 of init's table, ours hold other
  * objects) is tried with each. Must: never MICA_OK; the refusal is
  * MICA_EBADH, MICA_ETYPE or MICA_ERIGHTS, decided on the handle before any
  * pointer or number is looked at. With no IRQ, watch or log binding to
@@ -118,5 +118,19 @@ KTEST(nocap, ram_map_refused)
             mica_map(MICA_HANDLE_SELF, 0x0000050000000000ull, h, 0, MICA_MAP_WRITE));
         KT_REFUSED(mica_map(MICA_HANDLE_SELF, 0x0000050000000000ull, h, 1000, 0));
         KT_REFUSED(mica_ram_info(h, &ri));
+    }
+}
+
+/* Attack: turn the IPC flight recorder on and read it (it would show every
+ * task's messages: who calls whom, with which labels and badges), or turn
+ * it off under the shell. Must: refused with every handle we hold. */
+KTEST(nocap, trace_refused)
+{
+    static struct mica_trace_event ev[4];
+    EACH_HANDLE(h)
+    {
+        KT_REFUSED(mica_trace(h, MICA_TRACE_ON, 0, NULL, 0));
+        KT_REFUSED(mica_trace(h, MICA_TRACE_OFF, 0, NULL, 0));
+        KT_REFUSED(mica_trace(h, MICA_TRACE_READ, 0, ev, 4));
     }
 }
