@@ -251,7 +251,9 @@ static long start_reader(const char **step)
 
 static uint64_t console_ep; /* ours, all rights; CON_INPUT mints from it */
 
-static enum server_next do_write(struct server_request *rq)
+/* Out of line, so that a debugger can stop in it by name (the example of
+ * docs/debugging.md: `mica break console do_write`). */
+__attribute__((noinline)) static enum server_next do_write(struct server_request *rq)
 {
     uint32_t len = MICA_INFO_LEN(rq->msg.info);
     if (len > MICA_IPC_PAYLOAD_MAX || !server_words_zero(rq, 0))
