@@ -139,6 +139,7 @@ void kmain(uint64_t info_phys)
     console_attach_screen(&boot_info.fb, true); /* if it lies above 4 GiB */
     arch_timer_init();
     arch_acpi_init(boot_info.rsdp, boot_info.rsdp_len);
+    arch_smp_init();
     modules_check(&boot_info);
 
     options_run_boot_tests();

@@ -103,6 +103,12 @@ void arch_fpu_switch(void *save, const void *load);
 /* The thread owning `area` is gone: its state need not be saved. */
 void arch_fpu_forget(void *area);
 
+/* Starts the other CPUs (after the timer and ACPI); they wait, running
+ * nothing yet. */
+void arch_smp_init(void);
+/* The most CPUs the kernel brings up. */
+#define ARCH_MAX_CPUS 8
+
 /* Top of guarded kernel stack number i (0 .. ARCH_MAX_KSTACKS-1). */
 #define ARCH_MAX_KSTACKS 128
 uint64_t arch_kstack_top(unsigned i);

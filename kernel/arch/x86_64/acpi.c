@@ -9,6 +9,7 @@
  * checksums verified, addresses kept below the mapped physical range.
  */
 #include "arch.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel.h"
 
@@ -102,7 +103,10 @@ static bool parse_s5(const uint8_t *dsdt, uint32_t len)
     return false;
 }
 
-static const uint8_t *find_fadt(const uint8_t *rsdp, size_t rsdp_len)
+/* The table with signature sig that the RSDT or XSDT lists (ACPI 6.4
+ * §5.2.7, §5.2.8), checksum checked, and its length; NULL if none. */
+static const uint8_t *find_table(const uint8_t *rsdp, size_t rsdp_len, const char *sig,
+                                 uint32_t *tlen)
 {
     uint32_t len;
     bool xsdt = rsdp_len >= 36 && rsdp[15] >= 2;
@@ -113,18 +117,55 @@ static const uint8_t *find_fadt(const uint8_t *rsdp, size_t rsdp_len)
     unsigned entry = xsdt ? 8 : 4;
     for (uint32_t off = SDT_HEADER_LEN; off + entry <= len; off += entry) {
         uint64_t phys = xsdt ? rd64(root + off) : rd32(root + off);
-        uint32_t flen;
-        const uint8_t *fadt = table(phys, "FACP", &flen);
-        if (fadt && flen >= FADT_PM1B_CNT + 4)
-            return fadt;
+        const uint8_t *t = table(phys, sig, tlen);
+        if (t)
+            return t;
     }
     return NULL;
+}
+
+static const uint8_t *find_fadt(const uint8_t *rsdp, size_t rsdp_len)
+{
+    uint32_t flen;
+    const uint8_t *fadt = find_table(rsdp, rsdp_len, "FACP", &flen);
+    return fadt && flen >= FADT_PM1B_CNT + 4 ? fadt : NULL;
+}
+
+/* The MADT (ACPI 6.4 §5.2.12): its Processor Local APIC entries (type 0,
+ * length 8: ACPI id, APIC id, flags; bit 0 enabled, bit 1 online
+ * capable) give the CPUs there are. */
+#define MADT_ENTRIES    44
+#define MADT_LOCAL_APIC 0
+
+static uint8_t cpu_apic[ARCH_MAX_CPUS];
+static unsigned cpus;
+
+static void parse_madt(const uint8_t *rsdp, size_t rsdp_len)
+{
+    uint32_t len;
+    const uint8_t *madt = find_table(rsdp, rsdp_len, "APIC", &len);
+    for (uint32_t off = MADT_ENTRIES; madt && off + 2 <= len;) {
+        uint8_t type = madt[off], elen = madt[off + 1];
+        if (elen < 2 || off + elen > len)
+            break; /* a broken entry ends the walk, never the kernel */
+        if (type == MADT_LOCAL_APIC && elen >= 8 && (rd32(madt + off + 4) & 3) &&
+            cpus < ARCH_MAX_CPUS)
+            cpu_apic[cpus++] = madt[off + 3];
+        off += elen;
+    }
+}
+
+unsigned arch_acpi_cpus(const uint8_t **apic_ids)
+{
+    *apic_ids = cpu_apic;
+    return cpus;
 }
 
 void arch_acpi_init(const void *rsdp, size_t rsdp_len)
 {
     if (!rsdp || rsdp_len < 20)
         return;
+    parse_madt(rsdp, rsdp_len);
     const uint8_t *fadt = find_fadt(rsdp, rsdp_len);
     if (!fadt)
         return;

@@ -102,6 +102,24 @@ void gdt_init(void)
                      : "rax", "memory");
 }
 
+void gdt_load(void)
+{
+    struct gdt_ptr ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
+    __asm__ volatile("lgdt %0\n\t"
+                     "pushq %1\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "movw %w2, %%ax\n\t"
+                     "movw %%ax, %%ds\n\t"
+                     "movw %%ax, %%es\n\t"
+                     "movw %%ax, %%ss"
+                     :
+                     : "m"(ptr), "i"((uint64_t)SEL_KCODE), "r"((uint32_t)SEL_KDATA)
+                     : "rax", "memory");
+}
+
 void gdt_set_kernel_stack(uint64_t rsp0)
 {
     tss.rsp[0] = rsp0;

@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 void gdt_init(void);
+/* The kernel's GDT and segments on another CPU (smp.c; no TSS there yet). */
+void gdt_load(void);
 void gdt_set_kernel_stack(uint64_t rsp0);
 bool gdt_on_ist_stack(uint64_t addr);
 /* The TSS's I/O permission bitmap (ioport.c fills it), and whether ring 3

@@ -44,6 +44,11 @@ void idt_init(void)
     set_gate(8, IST_DOUBLE_FAULT);
     set_gate(18, IST_MACHINE_CHECK);
 
+    idt_load();
+}
+
+void idt_load(void)
+{
     struct {
         uint16_t limit;
         uint64_t base;

@@ -43,6 +43,26 @@ void lapic_init(void)
     write_reg(REG_SVR, SVR_ENABLE | VEC_SPURIOUS);
 }
 
+#define REG_ID       0x020
+#define REG_ICR_LOW  0x300
+#define REG_ICR_HIGH 0x310
+#define ICR_PENDING  (1u << 12)
+
+uint8_t lapic_id(void)
+{
+    return (uint8_t)(read_reg(REG_ID) >> 24);
+}
+
+/* SDM Vol. 3A §10.6.1: the destination in ICR high, then the command in
+ * ICR low sends it; wait until it is delivered. */
+void lapic_send_ipi(uint8_t apic, uint32_t command)
+{
+    write_reg(REG_ICR_HIGH, (uint32_t)apic << 24);
+    write_reg(REG_ICR_LOW, command);
+    while (read_reg(REG_ICR_LOW) & ICR_PENDING)
+        __asm__ volatile("pause");
+}
+
 void lapic_eoi(void)
 {
     write_reg(REG_EOI, 0);

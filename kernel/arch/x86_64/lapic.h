@@ -8,6 +8,12 @@
 
 void lapic_init(void);
 void lapic_eoi(void);
+uint8_t lapic_id(void);
+/* Inter-processor interrupts (SDM Vol. 3A §10.6.1, ICR): INIT (level
+ * assert) and STARTUP (| the start page number). */
+#define LAPIC_IPI_INIT    0x4500u
+#define LAPIC_IPI_STARTUP 0x4600u
+void lapic_send_ipi(uint8_t apic, uint32_t command);
 void lapic_timer_start_count(uint32_t count); /* one-shot, masked, for calibration */
 uint32_t lapic_timer_current(void);
 void lapic_timer_periodic(uint8_t vector, uint32_t count);

@@ -40,6 +40,7 @@ _Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame.h FRAME_SIZE");
 #define VEC_SPURIOUS 0xff
 
 void idt_init(void);
+void idt_load(void); /* the same table on another CPU (smp.c) */
 void trap_dispatch(struct trap_frame *f);
 /* From syscall.S and isr.S: the frame would leave for user mode with a rip
  * outside the user half; ends the task (never returns). */

@@ -1,0 +1,122 @@
+/*
+ * Starting the application processors (smp.h). For each CPU of the MADT
+ * but this one: the trampoline (ap_boot.S) and its page tables are put
+ * below 1 MiB, its parameters filled in (a stack of its own, the entry),
+ * and the CPU is sent INIT, then SIPI twice (SDM Vol. 3A §8.4.4.1, the
+ * universal start-up algorithm: 10 ms after INIT, 200 µs between the
+ * SIPIs); it reports online in ap_main. One CPU at a time, so the
+ * trampoline and its parameters are only ever in use by one.
+ */
+#include "arch/x86_64/smp.h"
+
+#include <string.h>
+
+#include "arch.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/trap.h"
+#include "kernel.h"
+
+extern char ap_trampoline_start[], ap_trampoline_end[];
+extern char ap_param_cr3[], ap_param_efer[], ap_param_stack[], ap_param_entry[];
+extern char ap_entry64[];
+extern uint32_t boot_nx;
+
+#define EFER_LME_BIT (1ull << 8) /* SDM Vol. 3A §2.2.1 */
+#define AP_STACK     8192
+#define PTE_P        1u
+#define PTE_W        2u
+#define PTE_PS       0x80u
+
+uint64_t smp_kernel_cr3; /* ap_entry64 loads it */
+static volatile unsigned ap_online;
+static uint8_t ap_stacks[ARCH_MAX_CPUS][AP_STACK] __attribute__((aligned(16)));
+
+/* The way into long mode: the low 2 MiB identity-mapped (where the
+ * trampoline runs when paging comes on), the kernel's upper half shared. */
+static void build_tables(void)
+{
+    uint64_t *pml4 = phys_to_virt(AP_TABLES);
+    uint64_t *pdpt = phys_to_virt(AP_TABLES + 0x1000);
+    uint64_t *pd = phys_to_virt(AP_TABLES + 0x2000);
+    memset(pml4, 0, 3 * 4096);
+    pml4[0] = (AP_TABLES + 0x1000) | PTE_P | PTE_W;
+    pdpt[0] = (AP_TABLES + 0x2000) | PTE_P | PTE_W;
+    pd[0] = 0 | PTE_P | PTE_W | PTE_PS;
+    const uint64_t *kernel = phys_to_virt(smp_kernel_cr3 & ~0xfffull);
+    for (unsigned i = 256; i < 512; i++)
+        pml4[i] = kernel[i];
+}
+
+static void set_param(const char *param, uint64_t value)
+{
+    uint8_t *blob = phys_to_virt(AP_TRAMPOLINE);
+    memcpy(blob + (param - ap_trampoline_start), &value, sizeof(value));
+}
+
+static void wait_ms(uint64_t ms)
+{
+    uint64_t until = arch_ms_since_boot() + ms;
+    while (arch_ms_since_boot() < until)
+        __asm__ volatile("pause");
+}
+
+/* Starts the CPU with that APIC id; true once it reports online. */
+static bool start_ap(unsigned index, uint8_t apic)
+{
+    set_param(ap_param_stack, (uint64_t)&ap_stacks[index][AP_STACK]);
+    ap_online = 0;
+    lapic_send_ipi(apic, LAPIC_IPI_INIT);
+    wait_ms(10);
+    for (int sipi = 0; sipi < 2 && !ap_online; sipi++) {
+        lapic_send_ipi(apic, LAPIC_IPI_STARTUP | (AP_TRAMPOLINE >> 12));
+        wait_ms(1);
+    }
+    for (unsigned ms = 0; ms < 100 && !ap_online; ms++)
+        wait_ms(1);
+    return ap_online;
+}
+
+void ap_main(void)
+{
+    gdt_load();
+    idt_load();
+    lapic_init();
+    __atomic_store_n(&ap_online, 1, __ATOMIC_RELEASE);
+    /* No tasks on this CPU yet: it waits, interrupts off. */
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+void arch_smp_init(void)
+{
+    smp_start();
+}
+
+void smp_start(void)
+{
+    const uint8_t *apic;
+    unsigned n = arch_acpi_cpus(&apic);
+    uint8_t self = lapic_id();
+    kprintf("mica: cpu id=0 apic=%u state=online\n", self);
+    unsigned online = 1;
+    if (n > 1) {
+        smp_kernel_cr3 = read_cr3();
+        memcpy(phys_to_virt(AP_TRAMPOLINE), ap_trampoline_start,
+               (size_t)(ap_trampoline_end - ap_trampoline_start));
+        build_tables();
+        set_param(ap_param_cr3, AP_TABLES);
+        set_param(ap_param_efer, EFER_LME_BIT | (boot_nx ? EFER_NXE : 0));
+        set_param(ap_param_entry, (uint64_t)ap_entry64);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (apic[i] == self)
+            continue;
+        bool ok = start_ap(online, apic[i]);
+        kprintf("mica: cpu id=%u apic=%u state=%s\n", online, apic[i],
+                ok ? "online" : "failed");
+        online += ok;
+    }
+    kprintf("mica: smp cpus=%u\n", online);
+}

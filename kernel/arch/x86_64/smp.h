@@ -1,0 +1,27 @@
+/*
+ * Bringing up the other CPUs (smp.c, ap_boot.S). The first step of SMP:
+ * every CPU the ACPI MADT lists is started (INIT-SIPI-SIPI, SDM Vol. 3A
+ * §8.4.4) into long mode and reported online; the application processors
+ * then wait, interrupts off, and run no tasks yet: the scheduler is still
+ * the boot CPU's alone.
+ */
+#ifndef MICA_ARCH_X86_64_SMP_H
+#define MICA_ARCH_X86_64_SMP_H
+
+/* Where the APs start in real mode: a page below 1 MiB the frame allocator
+ * never hands out (mm/mem.c keeps the low 1 MiB), and the three pages
+ * after it hold the page tables of their way into long mode. */
+#define AP_TRAMPOLINE 0x8000
+#define AP_TABLES     0x9000
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* The CPUs' local APIC ids from the MADT (acpi.c); how many. */
+unsigned arch_acpi_cpus(const uint8_t **apic_ids);
+/* Starts the APs and prints a line per CPU and the count (after the timer
+ * and ACPI are set up). */
+void smp_start(void);
+#endif
+
+#endif
