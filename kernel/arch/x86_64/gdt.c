@@ -81,6 +81,14 @@ void gdt_init(void)
     gdt_tss_io.end = 0xff;
     set_tss_descriptor();
 
+    gdt_load();
+    __asm__ volatile("ltr %w0" : : "r"((uint32_t)SEL_TSS) : "memory");
+}
+
+/* Loads the GDT and reloads the code and data segments (a far return to
+ * the new CS); fs and gs are cleared, their bases are MSRs. */
+void gdt_load(void)
+{
     struct gdt_ptr ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
     __asm__ volatile("lgdt %0\n\t"
                      "pushq %1\n\t"
@@ -94,27 +102,7 @@ void gdt_init(void)
                      "movw %%ax, %%ss\n\t"
                      "xorl %%eax, %%eax\n\t"
                      "movw %%ax, %%fs\n\t"
-                     "movw %%ax, %%gs\n\t"
-                     "ltr %w3"
-                     :
-                     : "m"(ptr), "i"((uint64_t)SEL_KCODE), "r"((uint32_t)SEL_KDATA),
-                       "r"((uint32_t)SEL_TSS)
-                     : "rax", "memory");
-}
-
-void gdt_load(void)
-{
-    struct gdt_ptr ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
-    __asm__ volatile("lgdt %0\n\t"
-                     "pushq %1\n\t"
-                     "leaq 1f(%%rip), %%rax\n\t"
-                     "pushq %%rax\n\t"
-                     "lretq\n"
-                     "1:\n\t"
-                     "movw %w2, %%ax\n\t"
-                     "movw %%ax, %%ds\n\t"
-                     "movw %%ax, %%es\n\t"
-                     "movw %%ax, %%ss"
+                     "movw %%ax, %%gs"
                      :
                      : "m"(ptr), "i"((uint64_t)SEL_KCODE), "r"((uint32_t)SEL_KDATA)
                      : "rax", "memory");
