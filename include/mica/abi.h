@@ -54,7 +54,8 @@
     X(33, HANDLE_INFO, "(h, struct mica_handle_info *): describe one's own handle")      \
     X(34, REPLY_SAVE, "(): move the call this thread owes into a new reply handle")      \
     X(35, REPLY_TO, "(reply, info, w0..w3): answer the call saved in a reply handle")    \
-    X(36, TRACE, "(trace, op, seq, struct mica_trace_event *, n): the IPC recorder")
+    X(36, TRACE, "(trace, op, seq, struct mica_trace_event *, n): the IPC recorder")     \
+    X(37, CPU_INFO, "(index, struct mica_cpu_info *): describe a CPU")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -337,6 +338,19 @@ struct mica_trace_event {
     uint32_t endpoint; /* the endpoint's number in the kernel, 0: none */
     uint32_t reserved;
     char from_name[MICA_TRACE_NAME], to_name[MICA_TRACE_NAME];
+};
+
+/* SYS_CPU_INFO result: CPU `index` (0, 1, ... until MICA_ENOENT), in the
+ * order the kernel started them (0: the boot CPU). `ticks` counts the
+ * timer ticks it has taken (100 Hz), `idle_ticks` those that found it
+ * idle; a CPU that runs no tasks (runs_tasks 0) takes none. */
+enum { MICA_CPU_ONLINE = 1 }; /* a CPU that did not start is not listed */
+struct mica_cpu_info {
+    uint32_t id;
+    uint32_t apic;       /* its local APIC id */
+    uint32_t state;      /* MICA_CPU_* */
+    uint32_t runs_tasks; /* 1 if the scheduler puts tasks on it */
+    uint64_t ticks, idle_ticks;
 };
 
 #endif

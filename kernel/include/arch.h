@@ -106,6 +106,9 @@ void arch_fpu_forget(void *area);
 /* Starts the other CPUs (after the timer and ACPI); they wait, running
  * nothing yet. */
 void arch_smp_init(void);
+/* CPU i as the arch started it: false past the last. */
+struct mica_cpu_info;
+bool arch_cpu_describe(unsigned i, struct mica_cpu_info *out);
 /* The most CPUs the kernel brings up. */
 #define ARCH_MAX_CPUS 8
 

@@ -147,12 +147,18 @@ static void expire_timeouts(void)
             ipc_expire(t);
 }
 
+/* Timer ticks the boot CPU has taken, and those that found it idle
+ * (SYS_CPU_INFO). */
+uint64_t sched_ticks, sched_idle_ticks;
+
 void sched_tick(void)
 {
     klog_kick();
     expire_timeouts();
     struct thread *current = arch_current();
-    if (current == &idle_thread) {
+    sched_ticks++;
+    if (current == &idle_thread || !current) {
+        sched_idle_ticks++;
         if (sched_ready_mask)
             switch_away();
         return;

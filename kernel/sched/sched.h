@@ -31,6 +31,7 @@ struct run_queue {
 };
 extern struct run_queue sched_queues[SCHED_PRIORITIES];
 extern unsigned sched_ready_mask;
+extern uint64_t sched_ticks, sched_idle_ticks; /* the boot CPU's */
 
 /* Removes a thread from its run queue (it is being destroyed). */
 void sched_remove(struct thread *t);

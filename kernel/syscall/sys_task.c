@@ -219,3 +219,18 @@ int64_t sys_module_info(struct trap_frame *f, struct thread *self)
         return MICA_EFAULT;
     return MICA_OK;
 }
+
+int64_t sys_cpu_info(struct trap_frame *f, struct thread *self)
+{
+    (void)self;
+    struct mica_cpu_info info;
+    if (ARG(0) >= ARCH_MAX_CPUS || !arch_cpu_describe((unsigned)ARG(0), &info))
+        return MICA_ENOENT;
+    if (info.runs_tasks) {
+        info.ticks = sched_ticks;
+        info.idle_ticks = sched_idle_ticks;
+    }
+    if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
+        return MICA_EFAULT;
+    return MICA_OK;
+}

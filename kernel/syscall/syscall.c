@@ -48,6 +48,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_REPLY_SAVE] = sys_reply_save,
     [SYS_REPLY_TO] = sys_reply_to,
     [SYS_TRACE] = sys_trace,
+    [SYS_CPU_INFO] = sys_cpu_info,
 };
 
 void *object_arg(struct thread *self, uint64_t h, enum mica_object_type type,

@@ -125,6 +125,11 @@ long mica_reply(const struct mica_msg *m)
     return mica_syscall(SYS_REPLY, &r, 0);
 }
 
+long mica_cpu_info(uint32_t index, struct mica_cpu_info *out)
+{
+    return syscall3(SYS_CPU_INFO, index, (uint64_t)(uintptr_t)out, 0);
+}
+
 long mica_trace(uint64_t trace, uint32_t op, uint64_t seq, struct mica_trace_event *out,
                 uint64_t n)
 {
@@ -143,7 +148,6 @@ long mica_reply_to(uint64_t reply, const struct mica_msg *m)
     struct regs r = msg_regs(reply, m);
     return mica_syscall(SYS_REPLY_TO, &r, 0);
 }
-
 
 long mica_notify_signal(uint64_t ntf, uint64_t bits)
 {

@@ -66,6 +66,24 @@ static void print_task(const struct mica_task_info *ti, void *ctx)
            (unsigned long long)ti->kernel_frames, (unsigned long long)ti->kernel_limit);
 }
 
+/* The CPUs the kernel started; the load is the share of timer ticks that
+ * found the CPU busy, since boot. */
+static void cmd_cpus(const char *args)
+{
+    (void)args;
+    struct mica_cpu_info c;
+    printf("cpu  apic  state   tasks  load\n");
+    for (uint32_t i = 0; mica_cpu_info(i, &c) == MICA_OK; i++) {
+        printf("%3u  %4u  %-6s  %-5s  ", c.id, c.apic, "online",
+               c.runs_tasks ? "yes" : "no");
+        if (c.runs_tasks && c.ticks)
+            printf("%llu%%\n",
+                   (unsigned long long)((c.ticks - c.idle_ticks) * 100 / c.ticks));
+        else
+            printf("-\n");
+    }
+}
+
 static void cmd_ps(const char *args)
 {
     printf("%4s %-16s %-8s %4s %6s %s\n", "ID", "NAME", "STATE", "PRI", "PAGES",
@@ -174,6 +192,7 @@ static const struct command commands[] = {
     {"help", "list the commands", cmd_help},
     {"echo", "print the rest of the line", cmd_echo},
     {"ps", "list tasks: id, name, state, priority, pages, kernel frames", cmd_ps},
+    {"cpus", "list the CPUs: APIC id, whether they run tasks, load", cmd_cpus},
     {"mem", "memory in KiB: kernel, memory server, each task, total", cmd_mem},
     {"uptime", "time since boot", cmd_uptime},
     {"reboot", "reset the machine", cmd_reboot},

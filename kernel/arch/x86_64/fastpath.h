@@ -77,7 +77,7 @@
 #define NR_REPLY_RECV    7
 #define NR_NOTIFY_SIGNAL 8
 #define NR_NOTIFY_WAIT   9
-#define NR_COUNT         37 /* SYS_COUNT: the first number past the table */
+#define NR_COUNT         38 /* SYS_COUNT: the first number past the table */
 #define STATUS_ENOSYS    (-10)
 
 #define SLICE_TICKS 5 /* sched.h SCHED_SLICE_TICKS */

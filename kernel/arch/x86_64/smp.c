@@ -9,6 +9,7 @@
  */
 #include "arch/x86_64/smp.h"
 
+#include <mica/abi.h>
 #include <string.h>
 
 #include "arch.h"
@@ -30,6 +31,9 @@ extern uint32_t boot_nx;
 #define PTE_PS       0x80u
 
 uint64_t smp_kernel_cr3; /* ap_entry64 loads it */
+/* What smp_start found, for SYS_CPU_INFO. */
+static uint8_t cpu_table[ARCH_MAX_CPUS]; /* APIC ids of the CPUs online */
+static unsigned cpu_count;
 static volatile unsigned ap_online;
 static uint8_t ap_stacks[ARCH_MAX_CPUS][AP_STACK] __attribute__((aligned(16)));
 
@@ -89,6 +93,19 @@ void ap_main(void)
         __asm__ volatile("cli; hlt");
 }
 
+bool arch_cpu_describe(unsigned i, struct mica_cpu_info *out)
+{
+    if (i >= cpu_count)
+        return false;
+    *out = (struct mica_cpu_info){
+        .id = i,
+        .apic = cpu_table[i],
+        .state = MICA_CPU_ONLINE,
+        .runs_tasks = i == 0, /* the scheduler is the boot CPU's alone */
+    };
+    return true;
+}
+
 void arch_smp_init(void)
 {
     smp_start();
@@ -100,6 +117,8 @@ void smp_start(void)
     unsigned n = arch_acpi_cpus(&apic);
     uint8_t self = lapic_id();
     kprintf("mica: cpu id=0 apic=%u state=online\n", self);
+    cpu_table[0] = self;
+    cpu_count = 1;
     unsigned online = 1;
     if (n > 1) {
         smp_kernel_cr3 = read_cr3();
@@ -116,6 +135,8 @@ void smp_start(void)
         bool ok = start_ap(online, apic[i]);
         kprintf("mica: cpu id=%u apic=%u state=%s\n", online, apic[i],
                 ok ? "online" : "failed");
+        if (ok && cpu_count < ARCH_MAX_CPUS)
+            cpu_table[cpu_count++] = apic[i];
         online += ok;
     }
     kprintf("mica: smp cpus=%u\n", online);

@@ -64,6 +64,9 @@ MICA_MUST_CHECK long mica_recv(uint64_t ep, struct mica_msg *out, uint64_t *badg
 static inline MICA_MUST_CHECK long mica_call(uint64_t ep, const struct mica_msg *req,
                                              struct mica_msg *reply, uint64_t timeout_ms);
 long mica_reply(const struct mica_msg *m);
+/* CPU `index` (SYS_CPU_INFO); MICA_ENOENT past the last. */
+long mica_cpu_info(uint32_t index, struct mica_cpu_info *out);
+
 /* The IPC flight recorder (abi.h SYS_TRACE) through its capability:
  * on/off returns a status, read the number of events copied. */
 long mica_trace(uint64_t trace, uint32_t op, uint64_t seq, struct mica_trace_event *out,

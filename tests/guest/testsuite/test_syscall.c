@@ -231,3 +231,29 @@ KTEST(syscall, thread_create_noncanonical)
     KT_STATUS(mica_thread_create(park, (void *)(uintptr_t)NON_CANONICAL_HI, 0),
               MICA_EINVAL);
 }
+
+/* SYS_CPU_INFO: CPU 0 is the boot CPU, online, running tasks, with ticks;
+ * past the last CPU, MICA_ENOENT; a bad pointer, MICA_EFAULT. */
+KTEST(syscall, cpu_info)
+{
+    struct mica_cpu_info c;
+    KT_OK(mica_cpu_info(0, &c));
+    KT_EQ(c.id, 0);
+    KT_EQ(c.state, MICA_CPU_ONLINE);
+    KT_EQ(c.runs_tasks, 1);
+    KT_CMP(c.ticks, >, 0);
+    KT_CMP(c.idle_ticks, <=, c.ticks);
+    uint32_t n = 1;
+    while (mica_cpu_info(n, &c) == MICA_OK) {
+        KT_EQ(c.id, n);
+        KT_EQ(c.runs_tasks, 0);
+        n++;
+    }
+    KT_CMP(n, <=, 8);
+    KT_STATUS(mica_cpu_info(n, &c), MICA_ENOENT);
+    KT_STATUS(mica_cpu_info(0xffffffffu, &c), MICA_ENOENT);
+    KT_STATUS(mica_cpu_info(0, (struct mica_cpu_info *)(uintptr_t)NON_CANONICAL),
+              MICA_EFAULT);
+    KT_STATUS(mica_cpu_info(0, (struct mica_cpu_info *)(uintptr_t)0xffffffff80000000ull),
+              MICA_EFAULT);
+}
