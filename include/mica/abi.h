@@ -326,16 +326,16 @@ enum mica_trace_kind {
 };
 #define MICA_TRACE_NAME 16
 struct mica_trace_event {
-    uint64_t seq;   /* 0, 1, ... since MICA_TRACE_ON */
-    uint64_t tsc;   /* the time stamp counter when it happened */
+    uint64_t seq; /* 0, 1, ... since MICA_TRACE_ON */
+    uint64_t tsc; /* the time stamp counter when it happened */
     uint32_t cpu;
-    uint32_t kind;  /* enum mica_trace_kind */
-    uint32_t from, to; /* task ids; 0: the kernel (or nobody) */
+    uint32_t kind;                   /* enum mica_trace_kind */
+    uint32_t from, to;               /* task ids; 0: the kernel (or nobody) */
     uint32_t from_thread, to_thread; /* thread numbers in the kernel */
-    uint32_t label; /* the message's label (a reply's status) */
-    uint32_t len;   /* payload bytes */
-    uint64_t badge; /* of the handle a message came through */
-    uint32_t endpoint; /* the endpoint's number in the kernel, 0: none */
+    uint32_t label;                  /* the message's label (a reply's status) */
+    uint32_t len;                    /* payload bytes */
+    uint64_t badge;                  /* of the handle a message came through */
+    uint32_t endpoint;               /* the endpoint's number in the kernel, 0: none */
     uint32_t reserved;
     char from_name[MICA_TRACE_NAME], to_name[MICA_TRACE_NAME];
 };

@@ -61,9 +61,60 @@ _Noreturn void mica_exit(int code);
 long mica_send(uint64_t ep, const struct mica_msg *m);
 MICA_MUST_CHECK long mica_recv(uint64_t ep, struct mica_msg *out, uint64_t *badge,
                                uint64_t timeout_ms);
-static inline MICA_MUST_CHECK long mica_call(uint64_t ep, const struct mica_msg *req,
-                                             struct mica_msg *reply, uint64_t timeout_ms);
 long mica_reply(const struct mica_msg *m);
+/* Deferred replies: mica_reply_save moves the reply this thread owes into
+ * a new reply handle (> 0) so that it may take other calls first;
+ * mica_reply_to answers through it once (and closes it). Closing it
+ * unanswered gives the caller MICA_ELOST. */
+MICA_MUST_CHECK long mica_reply_save(void);
+long mica_reply_to(uint64_t reply, const struct mica_msg *m);
+
+/* The two calls of every request and answer, inline: the message goes
+ * straight into the registers of the ABI (include/mica/abi.h) and comes
+ * back out of them, a few instructions around the `syscall` (the kernel's
+ * fast path passes the registers through). rbx, rbp and r12..r15 survive
+ * the call; rcx and r11 do not, and neither do the message registers. */
+#define MICA_IPC_SYSCALL(nr, first, m, timeout, rax_, rdi_, rsi_, rdx_, r10_, r8_, r9_)  \
+    register uint64_t rdi_ __asm__("rdi") = (first);                                     \
+    register uint64_t rsi_ __asm__("rsi") = (m)->info;                                   \
+    register uint64_t rdx_ __asm__("rdx") = (m)->w[0];                                   \
+    register uint64_t r10_ __asm__("r10") = (m)->w[1];                                   \
+    register uint64_t r8_ __asm__("r8") = (m)->w[2];                                     \
+    register uint64_t r9_ __asm__("r9") = (m)->w[3];                                     \
+    register uint64_t r12_ __asm__("r12") = (timeout);                                   \
+    long rax_ = (nr);                                                                    \
+    __asm__ volatile("syscall"                                                           \
+                     : "+a"(rax_), "+r"(rdi_), "+r"(rsi_), "+r"(rdx_), "+r"(r10_),       \
+                       "+r"(r8_), "+r"(r9_)                                              \
+                     : "r"(r12_)                                                         \
+                     : "rcx", "r11", "memory", "cc")
+
+static inline MICA_MUST_CHECK long mica_call(uint64_t ep, const struct mica_msg *req,
+                                             struct mica_msg *reply, uint64_t timeout_ms)
+{
+    MICA_IPC_SYSCALL(SYS_CALL, ep, req, timeout_ms, rax, rdi, rsi, rdx, r10, r8, r9);
+    (void)rdi;
+    if (rax == MICA_OK && reply)
+        *reply = (struct mica_msg){rsi, {rdx, r10, r8, r9}};
+    return rax;
+}
+
+static inline MICA_MUST_CHECK long mica_reply_recv(uint64_t ep,
+                                                   const struct mica_msg *reply,
+                                                   struct mica_msg *out, uint64_t *badge,
+                                                   uint64_t timeout_ms)
+{
+    MICA_IPC_SYSCALL(SYS_REPLY_RECV, ep, reply, timeout_ms, rax, rdi, rsi, rdx, r10, r8,
+                     r9);
+    if (rax == MICA_OK) {
+        if (badge)
+            *badge = rdi;
+        if (out)
+            *out = (struct mica_msg){rsi, {rdx, r10, r8, r9}};
+    }
+    return rax;
+}
+
 /* CPU `index` (SYS_CPU_INFO); MICA_ENOENT past the last. */
 long mica_cpu_info(uint32_t index, struct mica_cpu_info *out);
 
@@ -71,16 +122,6 @@ long mica_cpu_info(uint32_t index, struct mica_cpu_info *out);
  * on/off returns a status, read the number of events copied. */
 long mica_trace(uint64_t trace, uint32_t op, uint64_t seq, struct mica_trace_event *out,
                 uint64_t n);
-
-/* Deferred replies: mica_reply_save moves the reply this thread owes into
- * a new reply handle (> 0) so that it may take other calls first;
- * mica_reply_to answers through it once (and closes it). Closing it
- * unanswered gives the caller MICA_ELOST. */
-MICA_MUST_CHECK long mica_reply_save(void);
-long mica_reply_to(uint64_t reply, const struct mica_msg *m);
-static inline MICA_MUST_CHECK long mica_reply_recv(uint64_t ep, const struct mica_msg *reply,
-                                                   struct mica_msg *out, uint64_t *badge,
-                                                   uint64_t timeout_ms);
 
 /* Notifications: wait stores the bits it took in *bits. */
 long mica_notify_signal(uint64_t ntf, uint64_t bits);
@@ -166,49 +207,5 @@ extern const bool mica_heap_arena_only;
  * task with mica_exit, or block). Returns the thread's number (> 0). */
 long mica_thread_create(void (*entry)(uint64_t arg, void *ipc_buffer), void *stack_top,
                         uint64_t arg);
-
-/* The two calls of every request and answer, inline: the message goes
- * straight into the registers of the ABI (include/mica/abi.h) and comes
- * back out of them, a few instructions around the `syscall` (the kernel's
- * fast path passes the registers through). rbx, rbp and r12..r15 survive
- * the call; rcx and r11 do not, and neither do the message registers. */
-#define MICA_IPC_SYSCALL(nr, first, m, timeout, rax_, rdi_, rsi_, rdx_, r10_, r8_, r9_)    \
-    register uint64_t rdi_ __asm__("rdi") = (first);                                     \
-    register uint64_t rsi_ __asm__("rsi") = (m)->info;                                   \
-    register uint64_t rdx_ __asm__("rdx") = (m)->w[0];                                   \
-    register uint64_t r10_ __asm__("r10") = (m)->w[1];                                   \
-    register uint64_t r8_ __asm__("r8") = (m)->w[2];                                     \
-    register uint64_t r9_ __asm__("r9") = (m)->w[3];                                     \
-    register uint64_t r12_ __asm__("r12") = (timeout);                                   \
-    long rax_ = (nr);                                                                    \
-    __asm__ volatile("syscall"                                                           \
-                     : "+a"(rax_), "+r"(rdi_), "+r"(rsi_), "+r"(rdx_), "+r"(r10_),         \
-                       "+r"(r8_), "+r"(r9_)                                               \
-                     : "r"(r12_)                                                          \
-                     : "rcx", "r11", "memory", "cc")
-
-static inline long mica_call(uint64_t ep, const struct mica_msg *req, struct mica_msg *reply,
-                             uint64_t timeout_ms)
-{
-    MICA_IPC_SYSCALL(SYS_CALL, ep, req, timeout_ms, rax, rdi, rsi, rdx, r10, r8, r9);
-    (void)rdi;
-    if (rax == MICA_OK && reply)
-        *reply = (struct mica_msg){rsi, {rdx, r10, r8, r9}};
-    return rax;
-}
-
-static inline long mica_reply_recv(uint64_t ep, const struct mica_msg *reply,
-                                   struct mica_msg *out, uint64_t *badge,
-                                   uint64_t timeout_ms)
-{
-    MICA_IPC_SYSCALL(SYS_REPLY_RECV, ep, reply, timeout_ms, rax, rdi, rsi, rdx, r10, r8, r9);
-    if (rax == MICA_OK) {
-        if (badge)
-            *badge = rdi;
-        if (out)
-            *out = (struct mica_msg){rsi, {rdx, r10, r8, r9}};
-    }
-    return rax;
-}
 
 #endif
