@@ -299,10 +299,10 @@ struct mica_task_info {
      * quotas take: it may hold mem_pages_limit - mem_pages_children. */
     uint64_t mem_pages_children;
     uint64_t mem_pages_limit;
-    /* Its calls, replies, notifications and yields that the kernel's fast
-     * paths served (the rest took the general path; the two are
-     * observably the same). */
-    uint64_t ipc_fast;
+    /* Its calls, reply_recvs, notifications and yields that the kernel's
+     * general path served rather than a fast path (the two are observably
+     * the same; this tells which one ran). */
+    uint64_t ipc_general;
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
 

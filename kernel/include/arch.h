@@ -126,6 +126,10 @@ void arch_set_current(struct thread *t);
  * trap frame below kstack_top (for a thread that has no other: it blocked
  * in the IPC fast path). */
 uint64_t arch_resume_sp(uint64_t kstack_top);
+/* The syscalls that have a fast path (a bit per number). */
+#define ARCH_FASTPATH_SYSCALLS                                                           \
+    ((1ull << SYS_CALL) | (1ull << SYS_REPLY_RECV) | (1ull << SYS_YIELD) |               \
+     (1ull << SYS_NOTIFY_SIGNAL) | (1ull << SYS_NOTIFY_WAIT))
 /* Whether the syscall entry tries the IPC fast path (on at boot). */
 void arch_fastpath_set(int on);
 

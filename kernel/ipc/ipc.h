@@ -36,7 +36,7 @@ int64_t notification_wait(struct thread *self, struct notification *n,
 
 /* The fast path of CALL and REPLY_RECV is arch code entered before any
  * of this (arch/x86_64/fastpath.S); it does what these would do in its
- * case, and leaves everything else to them (counted in task.ipc_fast). */
+ * case, and leaves everything else to them (counted in task.ipc_general). */
 
 /* A thread is going away: take it off any queue and fail its partners. */
 void ipc_thread_gone(struct thread *t);

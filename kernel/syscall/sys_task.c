@@ -71,7 +71,7 @@ int64_t sys_task_info(struct trap_frame *f, struct thread *self)
         .objects_limit = t->budget.limit[BUDGET_OBJECTS],
         .mem_pages_children = t->budget.used[BUDGET_PAGES],
         .mem_pages_limit = t->budget.limit[BUDGET_PAGES],
-        .ipc_fast = t->ipc_fast,
+        .ipc_general = t->ipc_general,
     };
     strlcpy(info.name, t->name, sizeof(info.name));
     if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)

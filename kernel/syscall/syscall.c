@@ -86,7 +86,10 @@ void syscall_dispatch(struct trap_frame *f)
     struct thread *self = thread_current();
     uint64_t nr = arch_syscall_number(f);
     int64_t status = MICA_ENOSYS;
-    if (nr < SYS_COUNT && syscalls[nr])
+    if (nr < SYS_COUNT && syscalls[nr]) {
+        if ((ARCH_FASTPATH_SYSCALLS >> nr) & 1)
+            self->task->ipc_general++; /* one the fast paths left to us */
         status = syscalls[nr](f, self);
+    }
     arch_syscall_set_status(f, status);
 }

@@ -119,7 +119,9 @@ struct task {
     } death[TASK_DEATH_WATCHES];
     bool dead;
     struct budget budget; /* kernel memory and slots (budget.h) */
-    uint64_t ipc_fast;    /* syscalls the fast paths served (fastpath.S) */
+    /* Syscalls of the kinds the fast paths serve that the general path
+     * served (counted there, so the fast paths pay nothing for it). */
+    uint64_t ipc_general;
 };
 
 struct boot_module;

@@ -84,7 +84,6 @@ fast_call:
     movb $0, T_REPLY_GONE(%r14)
     movq %r14, T_CALLER_OF(%rbx)
     BLOCK_SELF BLOCK_REPLY_
-    incq TASK_IPC_FAST(%rbp)
     jmp fast_switch
 
 /* ---- REPLY_RECV: ep handle rdi (RECV), the reply in rsi..r9. */
@@ -119,7 +118,6 @@ fast_reply_recv:
     movq %rbx, EP_RECEIVERS(%r13)
     movq %r13, T_WAITING_ON(%rbx)
     BLOCK_SELF BLOCK_RECV_
-    incq TASK_IPC_FAST(%rbp)
     /* fall through */
 
 /* ---- Steps 5 and 6: run r14 (task r15) in place of rbx (task rbp);

@@ -41,7 +41,6 @@ _Static_assert(sizeof(((struct thread *)0)->time_left) == 4,
 AT(struct task, vm, TASK_VM);
 AT(struct task, handles, TASK_HANDLES);
 AT(struct task, io_bitmap, TASK_IO);
-AT(struct task, ipc_fast, TASK_IPC_FAST);
 
 AT(struct handle, type, H_TYPE);
 AT(struct handle, rights, H_RIGHTS);

@@ -37,7 +37,6 @@ fast_yield:
     orq TASK_IO(%rbp), %rax
     jnz yield_fallback
     movq $0, T_SAVED_RSP(%rbx)          /* resume through the frame */
-    incq TASK_IPC_FAST(%rbp)
     MAKE_READY %rbx, %r9, %r8
     DEQUEUE_HEAD %rdx
     jmp resume_next
@@ -67,7 +66,6 @@ fast_notify_signal:
     movq %gs:CPU_CURRENT, %rax
     movq T_TASK(%rax), %rax
     OBJECT_HANDLE %rax, %rdx, OBJ_NOTIFICATION, RIGHT_SEND, signal_general
-    incq TASK_IPC_FAST(%rax)
     movq H_OBJECT(%rdx), %rdx           /* the notification */
     orq N_BITS(%rdx), %rsi
     movq N_WAITER(%rdx), %r8
@@ -143,7 +141,6 @@ fast_notify_wait:
     movq %r9, T_DEADLINE(%rbx)
     movq $0, T_SAVED_RSP(%rbx)
     movq %rbx, N_WAITER(%r13)
-    incq TASK_IPC_FAST(%rbp)
     DEQUEUE_HEAD %r10
     jmp resume_next
 wait_take_bits:                         /* rsi = the bits: ours, at once */
@@ -151,7 +148,6 @@ wait_take_bits:                         /* rsi = the bits: ours, at once */
     movabsq $USER_TOP, %rax
     cmpq %rax, %rcx
     ja wait_fallback_bits
-    incq TASK_IPC_FAST(%rbp)
     movq F(RBX)(%rsp), %rbx
     movq F(RBP)(%rsp), %rbp
     movq F(R13)(%rsp), %r13
