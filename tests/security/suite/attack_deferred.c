@@ -26,12 +26,6 @@
 #define TOUCH_VA  0x00000f4000000000ull
 
 /* A send copy of h to give away, badged (0: unbadged); 0 when refused. */
-static uint64_t send_copy(uint64_t h, uint64_t badge)
-{
-    long c = mica_handle_copy(h, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, badge);
-    return c > 0 ? (uint64_t)c : 0;
-}
-
 static long reply_label(uint32_t label)
 {
     struct mica_msg r = {MICA_INFO(label, 0), {0}};
@@ -424,29 +418,18 @@ KTEST(deferred, saved_call_survives_the_next_call)
  * (MICA_OK), B still waits, and B gets the answer we give it. */
 KTEST(deferred, dead_callers_saved_reply_reaches_nobody)
 {
-    uint64_t e = kt_endpoint(), give;
+    uint64_t e = kt_endpoint();
     struct peer *a = peer_start(SEC_PEER);
     KT_ASSERT(a);
-    KT_ASSERT((give = send_copy(e, 0xa)));
-    long st = peer_send(a, CMD_CALL_EXIT, give, 0x41, 150, 0);
-    mica_handle_close(give);
-    KT_OK(st);
     struct mica_msg m;
-    uint64_t badge = 0;
-    KT_OK(kt_recv(e, &m, &badge, WAIT_MS));
-    KT_EQ(badge, 0xa);
+    KT_OK(peer_call_us(a, CMD_CALL_EXIT, e, 0xa, 0x41, 150, &m));
     long ha = mica_reply_save();
     KT_CMP(ha, >, 0);
     KT_ASSERT(peer_wait_dead(a, SEC_DEATH_MS));
 
     struct peer *b = peer_start(SEC_PEER);
     KT_ASSERT(b);
-    KT_ASSERT((give = send_copy(e, 0xb)));
-    st = peer_send(b, CMD_CALL, give, 0x42, WAIT_MS, 0);
-    mica_handle_close(give);
-    KT_OK(st);
-    KT_OK(kt_recv(e, &m, &badge, WAIT_MS));
-    KT_EQ(badge, 0xb);
+    KT_OK(peer_call_us(b, CMD_CALL, e, 0xb, 0x42, WAIT_MS, &m));
     long hb = mica_reply_save();
     KT_CMP(hb, >, 0);
     KT_OK(answer((uint64_t)ha, 0x66));
@@ -742,7 +725,7 @@ static struct peer *faulter(uint64_t ep)
     struct peer *p = peer_start(SEC_PEER);
     if (!p)
         return NULL;
-    uint64_t give = send_copy(ep, 0);
+    uint64_t give = sec_send_copy(ep, 0);
     long st = give ? peer_do(p, CMD_SET_PAGER, give, 0, 0, 0, NULL) : MICA_ENOMEM;
     if (give)
         mica_handle_close(give);

@@ -19,12 +19,6 @@
 #define CHURN      12
 
 /* A send copy of h for giving away (the original stays ours). */
-static uint64_t send_copy(uint64_t h)
-{
-    long c = mica_handle_copy(h, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0);
-    return c > 0 ? (uint64_t)c : 0;
-}
-
 /* Attack: a peer makes an endpoint its pager through a send copy, closes
  * that copy and churns endpoints (made and dropped: a freed slot would be
  * taken again), then touches an unmapped address. Must: the fault arrives
@@ -99,7 +93,7 @@ static struct peer *pager_pair(struct peer **b_out, uint64_t *ea_out)
         kt_fail(__FILE__, __LINE__, "peer made no endpoint");
         return NULL;
     }
-    uint64_t ea = r.w[0], give = send_copy(ea);
+    uint64_t ea = r.w[0], give = sec_send_copy(ea, 0);
     long st = give ? peer_do(b, CMD_SET_PAGER, give, 0, 0, 0, NULL) : MICA_ENOMEM;
     if (give)
         mica_handle_close(give);

@@ -20,12 +20,6 @@ static long reply_label(uint32_t label)
 }
 
 /* A send copy of h to give away, badged (0: unbadged). */
-static uint64_t send_copy(uint64_t h, uint64_t badge)
-{
-    long c = mica_handle_copy(h, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, badge);
-    return c > 0 ? (uint64_t)c : 0;
-}
-
 struct holder {
     uint64_t ep;
     uint32_t label;    /* what to answer */
@@ -53,25 +47,20 @@ static void hold_and_answer(void *arg)
  * MICA_EINVAL), and B gets its own server's answer, not ours. */
 KTEST(reply, dead_callers_reply_reaches_nobody)
 {
-    uint64_t e = kt_endpoint(), give;
+    uint64_t e = kt_endpoint();
     struct peer *a = peer_start(SEC_PEER);
     KT_ASSERT(a);
-    KT_ASSERT((give = send_copy(e, 0xa)));
-    long st = peer_send(a, CMD_CALL_EXIT, give, 0x41, 150, 0);
-    mica_handle_close(give);
-    KT_OK(st);
     struct mica_msg m;
-    uint64_t badge = 0;
-    KT_OK(kt_recv(e, &m, &badge, WAIT_MS));
-    KT_EQ(badge, 0xa);
+    KT_OK(peer_call_us(a, CMD_CALL_EXIT, e, 0xa, 0x41, 150, &m));
     KT_ASSERT(peer_wait_dead(a, SEC_DEATH_MS));
 
     struct holder h = {.ep = kt_endpoint(), .label = 0x99, .delay_ms = 400, .status = 1};
     int job = kt_spawn(hold_and_answer, &h);
     struct peer *b = peer_start(SEC_PEER);
     KT_ASSERT(b);
-    KT_ASSERT((give = send_copy(h.ep, 0xb)));
-    st = peer_send(b, CMD_CALL, give, 0x42, WAIT_MS, 0);
+    uint64_t give = sec_send_copy(h.ep, 0xb);
+    KT_ASSERT(give);
+    long st = peer_send(b, CMD_CALL, give, 0x42, WAIT_MS, 0);
     mica_handle_close(give);
     KT_OK(st);
     mica_sleep_ms(150); /* B waits for the helper's reply */

@@ -354,3 +354,22 @@ long sec_crash_under_poller(const char *name, uint64_t index, struct mica_msg *p
     *poll_status = st == MICA_OK ? peer_wait(p, poll, 3000) : st;
     return crash;
 }
+
+uint64_t sec_send_copy(uint64_t h, uint64_t badge)
+{
+    long c = mica_handle_copy(h, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, badge);
+    return c > 0 ? (uint64_t)c : 0;
+}
+
+long peer_call_us(struct peer *p, uint32_t cmd, uint64_t e, uint64_t badge,
+                  uint32_t label, uint64_t timeout_ms, struct mica_msg *m)
+{
+    uint64_t give = sec_send_copy(e, badge), got = 0;
+    if (!give)
+        return MICA_ENOMEM;
+    long st = peer_send(p, cmd, give, label, timeout_ms, 0);
+    mica_handle_close(give);
+    if (st == MICA_OK)
+        st = kt_recv(e, m, &got, SEC_RESULT_MS);
+    return st == MICA_OK && got != badge ? MICA_EINVAL : st;
+}

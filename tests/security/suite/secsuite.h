@@ -59,6 +59,13 @@ bool peer_alive(const struct peer *p);
 bool peer_wait_dead(struct peer *p, uint64_t timeout_ms);
 /* Tells the peer to exit (if it still can) and forgets it. */
 void peer_stop(struct peer *p);
+/* A send copy of endpoint h (SEND, GRANT) with that badge, 0 if none. */
+uint64_t sec_send_copy(uint64_t h, uint64_t badge);
+/* Has peer p make `cmd` (CMD_CALL, CMD_CALL_EXIT) with `label` to our
+ * endpoint e through a copy badged `badge`, and takes that call on e
+ * (into *m, when it has that badge): MICA_OK or what failed. */
+long peer_call_us(struct peer *p, uint32_t cmd, uint64_t e, uint64_t badge,
+                  uint32_t label, uint64_t timeout_ms, struct mica_msg *m);
 
 /* Status in a result message. */
 static inline long result_status(const struct mica_msg *m)
