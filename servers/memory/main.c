@@ -6,13 +6,17 @@
  * back the frames of clients that died (the kernel removes their mappings
  * but leaves RAM frames to us).
  *
- * At start it fetches the RAM capability from init, sets its allocator up
- * with the last frames of RAM kept for its own tables (frames.h), which it
- * maps at TABLE_VA a page at a time as they are needed, and registers
+ * At start it fetches the RAM capability and its lasting endpoint from
+ * init, sets its allocator up with the last frames of RAM kept for its own
+ * tables (frames.h), which it maps at TABLE_VA a page at a time as they
+ * are needed — or, restarted within the same boot, takes over the tables
+ * and client records its predecessor left there (state.h) — and registers
  * "memory": nothing at start takes time in proportion to the RAM there is.
- * The loop is receive -> check -> do_* -> reply; each do_* validates every
- * field of the request before it changes anything, and a bad request gets
- * an error reply, never a crash. It prints nothing while it works.
+ * Requests go through the server runtime (mica/server.h); each do_*
+ * validates every field of the request before it changes anything, and a
+ * bad request gets an error reply, never a crash. Page faults are answered
+ * with the frame to map (MICA_FAULT_MAP). It prints nothing while it works
+ * but a line when it takes state over (or why not).
  */
 #include <mica/memory.h>
 #include <mica/ns.h>

@@ -6,7 +6,9 @@
  * client is known by the badge of its endpoint handle (its task id, set by
  * the name service) and must first hand over its task handle (MEM_HELLO) so
  * that the server can map pages into it. Frames are zeroed before a client
- * sees them, and a dead client's frames go back to the pool.
+ * sees them, and a dead client's frames go back to the pool. A restarted
+ * server keeps its clients' frames and regions but not their task handles:
+ * it answers MICA_ENOENT until a client says MEM_HELLO again (the stubs do).
  *
  * Requests are calls without payload; the reply's label is the status
  * (MICA_REPLY_STATUS). Ranges are `pages` pages from `va`: va page-aligned
