@@ -29,9 +29,9 @@
 #define T_IN_FAULT   656
 
 /* struct task */
-#define TASK_VM       40
-#define TASK_HANDLES  64
-#define TASK_IO       (TASK_HANDLES + 64 * 24 + 8 + 64)
+#define TASK_VM      40
+#define TASK_HANDLES 64
+#define TASK_IO      (TASK_HANDLES + 64 * 24 + 8 + 64)
 
 /* struct handle (cap/handle.h): 24 bytes a slot */
 #define H_SIZE   24
