@@ -55,7 +55,8 @@
     X(34, REPLY_SAVE, "(): move the call this thread owes into a new reply handle")      \
     X(35, REPLY_TO, "(reply, info, w0..w3): answer the call saved in a reply handle")    \
     X(36, TRACE, "(trace, op, seq, struct mica_trace_event *, n): the IPC recorder")     \
-    X(37, CPU_INFO, "(index, struct mica_cpu_info *): describe a CPU")
+    X(37, CPU_INFO, "(index, struct mica_cpu_info *): describe a CPU")                  \
+    X(38, THREAD_AFFINITY, "(thread, cpus): run one's thread only on these CPUs")
 
 enum mica_syscall {
 #define MICA_SYSCALL_ENUM(n, name, doc) SYS_##name = n,
@@ -204,6 +205,15 @@ struct mica_ram_info {
  * the address of its own IPC buffer (MICA_IPC_BUFFER - k pages for thread
  * k; the first thread's is MICA_IPC_BUFFER). It must not return. */
 
+/* SYS_THREAD_AFFINITY: thread k of the caller's own task (MICA_THREAD_SELF:
+ * the calling thread) runs only on the CPUs whose bits are set in `cpus`
+ * (bit n: CPU n, as SYS_CPU_INFO numbers them; bits of CPUs that are not
+ * online are ignored). MICA_EINVAL when no online CPU is left or k names
+ * no thread. A thread running elsewhere moves at once; all CPUs at start
+ * (MICA_CPUS_ALL). The kernel picks among the allowed CPUs. */
+#define MICA_THREAD_SELF UINT64_MAX
+#define MICA_CPUS_ALL    0xffu
+
 /* SYS_MODULE_INFO result: an accepted boot module (index 0, 1, ... until
  * MICA_ENOENT). The command line is the module2 line's text after the
  * file name; its first word is the name. */
@@ -303,6 +313,12 @@ struct mica_task_info {
      * general path served rather than a fast path (the two are observably
      * the same; this tells which one ran). */
     uint64_t ipc_general;
+    /* Per thread slot k (0 = the first thread): the CPU it runs on, is
+     * queued on or last ran on; MICA_CPU_NONE for an empty slot. */
+    uint8_t thread_cpu[8];
+    /* Of those, the threads running on a CPU right now (bit k). */
+    uint32_t threads_running;
+    uint32_t reserved2;
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
 
@@ -345,6 +361,7 @@ struct mica_trace_event {
  * timer ticks it has taken (100 Hz), `idle_ticks` those that found it
  * idle; a CPU that runs no tasks (runs_tasks 0) takes none. */
 enum { MICA_CPU_ONLINE = 1 }; /* a CPU that did not start is not listed */
+#define MICA_CPU_NONE 0xffu     /* mica_task_info.thread_cpu: no thread */
 struct mica_cpu_info {
     uint32_t id;
     uint32_t apic;       /* its local APIC id */

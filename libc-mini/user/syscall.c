@@ -130,6 +130,11 @@ long mica_cpu_info(uint32_t index, struct mica_cpu_info *out)
     return syscall3(SYS_CPU_INFO, index, (uint64_t)(uintptr_t)out, 0);
 }
 
+long mica_thread_affinity(uint64_t thread, uint64_t cpus)
+{
+    return syscall3(SYS_THREAD_AFFINITY, thread, cpus, 0);
+}
+
 long mica_trace(uint64_t trace, uint32_t op, uint64_t seq, struct mica_trace_event *out,
                 uint64_t n)
 {

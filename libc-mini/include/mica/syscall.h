@@ -117,6 +117,9 @@ static inline MICA_MUST_CHECK long mica_reply_recv(uint64_t ep,
 
 /* CPU `index` (SYS_CPU_INFO); MICA_ENOENT past the last. */
 long mica_cpu_info(uint32_t index, struct mica_cpu_info *out);
+/* Pins thread k of this task (MICA_THREAD_SELF: the caller) to the CPUs of
+ * the mask (SYS_THREAD_AFFINITY). */
+long mica_thread_affinity(uint64_t thread, uint64_t cpus);
 
 /* The IPC flight recorder (abi.h SYS_TRACE) through its capability:
  * on/off returns a status, read the number of events copied. */
