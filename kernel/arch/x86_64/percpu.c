@@ -47,8 +47,9 @@ void arch_set_current(struct thread *t)
 
 struct thread *arch_cpu_current(unsigned cpu)
 {
-    return cpu < arch_cpus_online ? __atomic_load_n(&arch_cpus[cpu].current, __ATOMIC_RELAXED)
-                                  : NULL;
+    return cpu < arch_cpus_online
+               ? __atomic_load_n(&arch_cpus[cpu].current, __ATOMIC_RELAXED)
+               : NULL;
 }
 
 void arch_set_cpu_local(void *sched)

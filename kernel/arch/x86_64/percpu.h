@@ -10,16 +10,16 @@
 #ifndef MICA_ARCH_X86_64_PERCPU_H
 #define MICA_ARCH_X86_64_PERCPU_H
 
-#define CPU_KERNEL_RSP 0  /* top of the running thread's kernel stack */
-#define CPU_USER_RSP   8  /* the user rsp, saved by syscall_entry */
-#define CPU_CURRENT    16 /* the running thread (struct thread *) */
-#define CPU_SCHED      24 /* this CPU's scheduler state (struct sched_cpu *) */
-#define CPU_ID         32 /* 0 .. ARCH_MAX_CPUS-1, uint32_t */
-#define CPU_TS_SET     36 /* CR0.TS is set (lazy FPU, fpu.c), a byte */
-#define CPU_FPU_OWNER  40 /* FPU area whose state is in the registers */
-#define CPU_VM         48 /* the page-table root in CR3 */
-#define CPU_SELF       56 /* this block's own address */
-#define CPU_TSS        64 /* struct tss_io */
+#define CPU_KERNEL_RSP 0             /* top of the running thread's kernel stack */
+#define CPU_USER_RSP   8             /* the user rsp, saved by syscall_entry */
+#define CPU_CURRENT    16            /* the running thread (struct thread *) */
+#define CPU_SCHED      24            /* this CPU's scheduler state (struct sched_cpu *) */
+#define CPU_ID         32            /* 0 .. ARCH_MAX_CPUS-1, uint32_t */
+#define CPU_TS_SET     36            /* CR0.TS is set (lazy FPU, fpu.c), a byte */
+#define CPU_FPU_OWNER  40            /* FPU area whose state is in the registers */
+#define CPU_VM         48            /* the page-table root in CR3 */
+#define CPU_SELF       56            /* this block's own address */
+#define CPU_TSS        64            /* struct tss_io */
 #define CPU_TSS_RSP0   (CPU_TSS + 4) /* rsp[0] (SDM Vol. 3A §8.7) */
 
 #ifndef __ASSEMBLER__
@@ -67,14 +67,14 @@ struct cpu {
     struct tss_io tss;
     /* Only C reads these. */
     uint64_t gdt[GDT_ENTRIES];
-    uint8_t apic;                  /* local APIC id */
+    uint8_t apic; /* local APIC id */
     bool online;
     /* The idle thread waits with interrupts on and the kernel lock free:
      * an interrupt there takes the lock and gives it back (trap.c). */
     bool idle_window;
     const struct arch_io_bitmap *io_loaded; /* the map in this TSS, if any */
-    bool io_enabled;               /* iomap_base points at it */
-    uint64_t ticks;                /* timer ticks taken */
+    bool io_enabled;                        /* iomap_base points at it */
+    uint64_t ticks;                         /* timer ticks taken */
     /* A request of the lock holder (ipi.c): what, and for what. */
     volatile uint32_t request;
     uint64_t request_vm;

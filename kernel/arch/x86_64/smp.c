@@ -35,7 +35,7 @@ extern uint32_t boot_nx;
 
 uint64_t smp_kernel_cr3; /* ap_entry64 loads it */
 static volatile unsigned ap_online, ap_released;
-static unsigned ap_index;     /* the per-CPU block of the AP starting */
+static unsigned ap_index; /* the per-CPU block of the AP starting */
 static uint8_t ap_apic;
 /* Each AP's boot stack, which becomes its idle thread's. */
 static uint8_t ap_stacks[ARCH_MAX_CPUS][AP_STACK] __attribute__((aligned(16)));
