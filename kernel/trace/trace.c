@@ -1,5 +1,6 @@
 /*
- * The IPC flight recorder (trace.h). One CPU so far: one ring. Events are
+ * The IPC flight recorder (trace.h). One ring for all CPUs (the kernel
+ * lock orders the events; each names its CPU). Events are
  * numbered from 0 at MICA_TRACE_ON; the ring keeps the last TRACE_RING of
  * them, and a reader asks from a number on (SYS_TRACE read), so that it
  * can take them in pieces and knows when some were overwritten.
@@ -41,7 +42,7 @@ void trace_record(enum mica_trace_kind kind, const struct thread *from,
     *e = (struct mica_trace_event){
         .seq = next_seq,
         .tsc = arch_timestamp(),
-        .cpu = 0,
+        .cpu = arch_cpu_id(),
         .kind = kind,
         .label = label,
         .len = len,

@@ -133,12 +133,25 @@ static const uint8_t *find_fadt(const uint8_t *rsdp, size_t rsdp_len)
 
 /* The MADT (ACPI 6.4 §5.2.12): its Processor Local APIC entries (type 0,
  * length 8: ACPI id, APIC id, flags; bit 0 enabled, bit 1 online
- * capable) give the CPUs there are. */
-#define MADT_ENTRIES    44
-#define MADT_LOCAL_APIC 0
+ * capable) and Processor Local x2APIC entries (type 9, length 16: two
+ * reserved bytes, the 32-bit x2APIC id, flags, ACPI uid; §5.2.12.12),
+ * which firmware uses for ids of 255 and up, give the CPUs there are. A
+ * CPU listed both ways counts once. */
+#define MADT_ENTRIES      44
+#define MADT_LOCAL_APIC   0
+#define MADT_LOCAL_X2APIC 9
 
-static uint8_t cpu_apic[ARCH_MAX_CPUS];
+static uint32_t cpu_apic[ARCH_MAX_CPUS];
 static unsigned cpus;
+
+static void add_cpu(uint32_t apic)
+{
+    for (unsigned i = 0; i < cpus; i++)
+        if (cpu_apic[i] == apic)
+            return;
+    if (cpus < ARCH_MAX_CPUS)
+        cpu_apic[cpus++] = apic;
+}
 
 static void parse_madt(const uint8_t *rsdp, size_t rsdp_len)
 {
@@ -148,14 +161,15 @@ static void parse_madt(const uint8_t *rsdp, size_t rsdp_len)
         uint8_t type = madt[off], elen = madt[off + 1];
         if (elen < 2 || off + elen > len)
             break; /* a broken entry ends the walk, never the kernel */
-        if (type == MADT_LOCAL_APIC && elen >= 8 && (rd32(madt + off + 4) & 3) &&
-            cpus < ARCH_MAX_CPUS)
-            cpu_apic[cpus++] = madt[off + 3];
+        if (type == MADT_LOCAL_APIC && elen >= 8 && (rd32(madt + off + 4) & 3))
+            add_cpu(madt[off + 3]);
+        if (type == MADT_LOCAL_X2APIC && elen >= 16 && (rd32(madt + off + 8) & 3))
+            add_cpu(rd32(madt + off + 4));
         off += elen;
     }
 }
 
-unsigned arch_acpi_cpus(const uint8_t **apic_ids)
+unsigned arch_acpi_cpus(const uint32_t **apic_ids)
 {
     *apic_ids = cpu_apic;
     return cpus;

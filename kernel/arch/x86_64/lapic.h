@@ -4,18 +4,20 @@
 #ifndef MICA_ARCH_X86_64_LAPIC_H
 #define MICA_ARCH_X86_64_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void lapic_init(void);
+bool lapic_x2apic(void); /* x2APIC mode (lapic.c) */
 void lapic_eoi(void);
-uint8_t lapic_id(void);
+uint32_t lapic_id(void);
 /* Inter-processor interrupts (SDM Vol. 3A §10.6.1, ICR): INIT (level
  * assert) and STARTUP (| the start page number). */
 #define LAPIC_IPI_INIT    0x4500u
 #define LAPIC_IPI_STARTUP 0x4600u
 #define LAPIC_IPI_FIXED   0x4000u /* fixed delivery, edge, assert | vector */
-void lapic_send_ipi(uint8_t apic, uint32_t command);
-void lapic_send_fixed(uint8_t apic, uint8_t vector);
+void lapic_send_ipi(uint32_t apic, uint32_t command);
+void lapic_send_fixed(uint32_t apic, uint8_t vector);
 void lapic_timer_start_count(uint32_t count); /* one-shot, masked, for calibration */
 uint32_t lapic_timer_current(void);
 void lapic_timer_periodic(uint8_t vector, uint32_t count);

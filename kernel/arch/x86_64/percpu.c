@@ -10,7 +10,7 @@
 struct cpu arch_cpus[ARCH_MAX_CPUS];
 unsigned arch_cpus_online = 1;
 
-void percpu_init(unsigned i, uint8_t apic)
+void percpu_init(unsigned i, uint32_t apic)
 {
     struct cpu *c = &arch_cpus[i];
     c->self = c;

@@ -67,7 +67,7 @@ struct cpu {
     struct tss_io tss;
     /* Only C reads these. */
     uint64_t gdt[GDT_ENTRIES];
-    uint8_t apic; /* local APIC id */
+    uint32_t apic; /* local APIC id (x2APIC ids are 32 bits) */
     bool online;
     /* The idle thread waits with interrupts on and the kernel lock free:
      * an interrupt there takes the lock and gives it back (trap.c). */
@@ -106,7 +106,7 @@ static inline struct cpu *this_cpu(void)
 }
 
 /* Fills block i and points this CPU's GS at it (boot CPU: i = 0). */
-void percpu_init(unsigned i, uint8_t apic);
+void percpu_init(unsigned i, uint32_t apic);
 #endif
 
 #endif

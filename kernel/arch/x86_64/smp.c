@@ -36,7 +36,7 @@ extern uint32_t boot_nx;
 uint64_t smp_kernel_cr3; /* ap_entry64 loads it */
 static volatile unsigned ap_online, ap_released;
 static unsigned ap_index; /* the per-CPU block of the AP starting */
-static uint8_t ap_apic;
+static uint32_t ap_apic;
 /* Each AP's boot stack, which becomes its idle thread's. */
 static uint8_t ap_stacks[ARCH_MAX_CPUS][AP_STACK] __attribute__((aligned(16)));
 
@@ -73,7 +73,7 @@ static void wait_ms(uint64_t ms)
 }
 
 /* Starts the CPU with that APIC id; true once it reports online. */
-static bool start_ap(unsigned index, uint8_t apic)
+static bool start_ap(unsigned index, uint32_t apic)
 {
     set_param(ap_param_stack, (uint64_t)&ap_stacks[index][AP_STACK]);
     ap_index = index;
@@ -151,9 +151,10 @@ void arch_smp_release(void)
 
 void smp_start(void)
 {
-    const uint8_t *apic;
+    const uint32_t *apic;
     unsigned n = arch_acpi_cpus(&apic);
-    uint8_t self = lapic_id();
+    uint32_t self = lapic_id();
+    kprintf("mica: lapic mode=%s\n", lapic_x2apic() ? "x2apic" : "xapic");
     kprintf("mica: cpu id=0 apic=%u state=online\n", self);
     arch_cpus[0].apic = self;
     arch_cpus[0].online = true;

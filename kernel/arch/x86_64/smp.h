@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* The CPUs' local APIC ids from the MADT (acpi.c); how many. */
-unsigned arch_acpi_cpus(const uint8_t **apic_ids);
+unsigned arch_acpi_cpus(const uint32_t **apic_ids);
 /* Starts the APs and prints a line per CPU and the count (after the timer
  * and ACPI are set up). */
 void smp_start(void);
