@@ -126,6 +126,9 @@ void arch_cpu_leave_user(unsigned i);
  * flushes); called while spinning for the lock. */
 void arch_cpu_poll(void);
 void arch_cpu_relax(void); /* a spin-wait hint */
+/* Returns once no other CPU is in a lock-free IPC fast path (the kernel
+ * lock's holder calls it: sched/lock.h). */
+void arch_fast_paths_wait(void);
 /* CPU i as the arch started it: false past the last. */
 struct mica_cpu_info;
 bool arch_cpu_describe(unsigned i, struct mica_cpu_info *out);

@@ -19,6 +19,7 @@ void kernel_lock_acquire(void)
             arch_cpu_relax();
         }
     }
+    arch_fast_paths_wait();
 }
 
 void kernel_enter(void)

@@ -83,9 +83,11 @@ struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err
     return t;
 }
 
-/* From a fast path that fell back with the kernel lock held. */
+/* From a fast path that fell back with the kernel lock held (it did not
+ * wait for the lock-free IPC fast paths of other CPUs: sched/lock.h). */
 void syscall_dispatch_locked(struct trap_frame *f)
 {
+    arch_fast_paths_wait();
     struct thread *self = thread_current();
     uint64_t nr = arch_syscall_number(f);
     int64_t status = MICA_ENOSYS;

@@ -60,7 +60,7 @@
     .global fast_call
 fast_call:
     SAVE_CALLER
-    TAKE_LOCK call_contended
+    FAST_ENTER call_fallback
     cmpq $-1, %r12                      /* MICA_WAIT_FOREVER only */
     jne call_fallback
     movq %gs:CPU_CURRENT, %rbx
@@ -91,7 +91,7 @@ fast_call:
     .global fast_reply_recv
 fast_reply_recv:
     SAVE_CALLER
-    TAKE_LOCK reply_recv_contended
+    FAST_ENTER reply_recv_fallback
     cmpq $-1, %r12
     jne reply_recv_fallback
     movq %gs:CPU_CURRENT, %rbx
@@ -103,21 +103,26 @@ fast_reply_recv:
     movq T_TASK(%rbx), %rbp
     ENDPOINT_HANDLE RIGHT_RECV, reply_recv_fallback
     movq H_OBJECT(%rax), %r13
-    /* No sender waits (recv would take it), no other receiver (we would
-     * queue behind it): both queues empty. */
-    movq EP_SENDERS(%r13), %rcx
-    orq EP_RECEIVERS(%r13), %rcx
-    jnz reply_recv_fallback
+    /* No sender waits (recv would take it; only the general path queues
+     * senders, so this stays true), no other receiver (we would queue
+     * behind it): both queues empty. */
+    cmpq $0, EP_SENDERS(%r13)
+    jne reply_recv_fallback
     cmpb $0, EP_DEAD(%r13)
     jne reply_recv_fallback
     PARTNER_MAY_RUN reply_recv_fallback
     MESSAGE_FITS reply_recv_fallback
+    /* The last check, and the first change: we become the endpoint's
+     * receiver if it has none, in one atomic step, for another CPU's
+     * fast path may do the same at once (fastpath.S's opening comment). */
+    xorl %eax, %eax
+    movq $0, T_NEXT(%rbx)               /* we wait on the endpoint */
+    lock cmpxchgq %rbx, EP_RECEIVERS(%r13)
+    jne reply_recv_fallback
     COPY_PAYLOAD
     xorl %edi, %edi                     /* a reply carries badge 0 */
     movq $0, T_REPLY_TO(%rbx)
     movq $0, T_CALLER_OF(%r14)
-    movq $0, T_NEXT(%rbx)               /* we wait on the endpoint */
-    movq %rbx, EP_RECEIVERS(%r13)
     movq %r13, T_WAITING_ON(%rbx)
     BLOCK_SELF BLOCK_RECV_
     /* fall through */
@@ -141,7 +146,7 @@ fast_switch:
     movq F(R15)(%rsp), %r15
     xorl %eax, %eax                     /* MICA_OK */
     movq F(RSP)(%rsp), %rsp
-    DROP_LOCK
+    FAST_LEAVE
     swapgs
     sysretq
 
@@ -156,6 +161,9 @@ resume_next:
     testq %rax, %rax
     jz 1f
     movq %rax, %rsp
+    /* r14 goes on in the general path, which may touch what the IPC fast
+     * paths of other CPUs do: they finish first (sched/lock.h). */
+    call arch_fast_paths_wait
     jmp arch_switch_pop                 /* arch_switch's second half */
 1:  subq $FRAME_SIZE, %rsp
     jmp syscall_return
@@ -163,27 +171,26 @@ resume_next:
 /* The partner's saved rip is outside the user half (syscall.S explains
  * when): the frame is completed for the report and the task ends. */
 fast_refused:
+    FAST_LEAVE                          /* the kernel lock is the C side's */
     subq $FRAME_SIZE, %rsp
     movq %rsp, %rdi
-    call trap_refuse_return
+    call fast_refuse_return
 
 /* ---- Fallback: complete our frame as syscall_entry builds it and take
- * the general path, with the kernel lock (fast_fallback) or without it,
- * when another CPU held it (fast_fallback_unlocked: the general path
- * waits for it). Only rax, rbx, rbp, rcx, r11, r12..r15 were used;
+ * the general path, with the kernel lock (fast_fallback: the paths of
+ * fastpath_sched.S) or without it (fast_fallback_unlocked: CALL and
+ * REPLY_RECV, which never hold it, and any path that found another CPU
+ * holding it; the general path waits for it). Only rax, rbx, rbp, rcx, r11, r12..r15 were used;
  * their user values are in the frame already (r12 too), the argument
  * registers rdi..r9 are untouched. */
-call_contended:
-    movq $NR_CALL, F(RAX)(%rsp)
-    jmp fast_fallback_unlocked
-reply_recv_contended:
-    movq $NR_REPLY_RECV, F(RAX)(%rsp)
-    jmp fast_fallback_unlocked
 call_fallback:
+    FAST_LEAVE
     movq $NR_CALL, F(RAX)(%rsp)
-    jmp fast_fallback
+    jmp fast_fallback_unlocked
 reply_recv_fallback:
+    FAST_LEAVE
     movq $NR_REPLY_RECV, F(RAX)(%rsp)
+    jmp fast_fallback_unlocked
     .global fast_fallback
 fast_fallback:
     COMPLETE_FRAME

@@ -62,3 +62,11 @@ void arch_set_kernel_stack(uint64_t top)
     this_cpu()->kernel_rsp = top;
     gdt_set_kernel_stack(top);
 }
+
+void arch_fast_paths_wait(void)
+{
+    unsigned self = arch_cpu_id();
+    for (unsigned i = 0; i < arch_cpus_online; i++)
+        while (i != self && __atomic_load_n(&arch_cpus[i].fast_path, __ATOMIC_ACQUIRE))
+            cpu_pause();
+}

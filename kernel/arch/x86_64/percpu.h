@@ -16,6 +16,7 @@
 #define CPU_SCHED      24            /* this CPU's scheduler state (struct sched_cpu *) */
 #define CPU_ID         32            /* 0 .. ARCH_MAX_CPUS-1, uint32_t */
 #define CPU_TS_SET     36            /* CR0.TS is set (lazy FPU, fpu.c), a byte */
+#define CPU_FAST_PATH  37            /* in an IPC fast path (fastpath.inc), a byte */
 #define CPU_FPU_OWNER  40            /* FPU area whose state is in the registers */
 #define CPU_VM         48            /* the page-table root in CR3 */
 #define CPU_SELF       56            /* this block's own address */
@@ -61,6 +62,7 @@ struct cpu {
     void *sched;
     uint32_t id;
     uint8_t ts_set;
+    volatile uint8_t fast_path;
     void *fpu_owner;
     uint64_t vm;
     struct cpu *self;
@@ -87,6 +89,7 @@ _Static_assert(offsetof(struct cpu, current) == CPU_CURRENT, "CPU_CURRENT");
 _Static_assert(offsetof(struct cpu, sched) == CPU_SCHED, "CPU_SCHED");
 _Static_assert(offsetof(struct cpu, id) == CPU_ID, "CPU_ID");
 _Static_assert(offsetof(struct cpu, ts_set) == CPU_TS_SET, "CPU_TS_SET");
+_Static_assert(offsetof(struct cpu, fast_path) == CPU_FAST_PATH, "CPU_FAST_PATH");
 _Static_assert(offsetof(struct cpu, fpu_owner) == CPU_FPU_OWNER, "CPU_FPU_OWNER");
 _Static_assert(offsetof(struct cpu, vm) == CPU_VM, "CPU_VM");
 _Static_assert(offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");

@@ -160,6 +160,13 @@ void trap_refuse_return(struct trap_frame *f)
     task_fault(VEC_GP, f->rip, 0, 0);
 }
 
+/* The same from an IPC fast path, which holds no kernel lock. */
+void fast_refuse_return(struct trap_frame *f)
+{
+    kernel_lock_acquire();
+    trap_refuse_return(f);
+}
+
 static void trap_handle(struct trap_frame *f)
 {
     if (f->vector < 32) {

@@ -47,6 +47,8 @@ void trap_dispatch(struct trap_frame *f);
 /* From syscall.S and isr.S: the frame would leave for user mode with a rip
  * outside the user half; ends the task (never returns). */
 __attribute__((noreturn)) void trap_refuse_return(struct trap_frame *f);
+/* The same from an IPC fast path (fastpath.S), without the kernel lock. */
+__attribute__((noreturn)) void fast_refuse_return(struct trap_frame *f);
 
 /* Handler for a device vector (>= 32), installed by the owning driver. */
 typedef void (*irq_handler_fn)(struct trap_frame *f);
