@@ -11,12 +11,12 @@
  * which this task starts through the name service and tells to exit at
  * the end.
  *
- * With more than one CPU that runs tasks, every figure but two is taken
- * on CPU 0: this task's threads and benchpeer's are pinned there
- * (SYS_THREAD_AFFINITY), so that the figures mean what they meant on one
- * CPU. ipc_rtt_xcpu is ipc_rtt with benchpeer on CPU 1, and
- * ipc_throughput runs n client/server pairs at once, pair i on CPU i, and
- * prints a line of its own per n,
+ * With more than one CPU that runs tasks, this task's threads and
+ * benchpeer's are pinned to CPU 0 (SYS_THREAD_AFFINITY), so that the
+ * figures mean what they meant on one CPU, but for two: ipc_rtt_xcpu is
+ * ipc_rtt with benchpeer on CPU 1, and ipc_throughput runs n
+ * client/server pairs at once, pair i on CPU i, and prints a line of its
+ * own per n,
  *
  *   BENCH name=ipc_throughput cpus=<n> iters=<calls> calls_per_s=<n>
  *
