@@ -12,6 +12,10 @@
  * hand-written loop rather than the server runtime (mica/server.h), whose
  * checks and handler call cost ipc_rtt some 40 instructions under icount,
  * and why its echo loop issues the syscall itself (echo()).
+ *
+ * For the SMP figures it pins its main thread where the caller asks
+ * (PEER_PIN) and starts echo servers of its own, one thread and endpoint
+ * each, on the CPUs the caller names (PEER_SERVE).
  */
 #include <mica/ns.h>
 #include <mica/syscall.h>
@@ -79,6 +83,9 @@ static struct mica_msg answer(const struct mica_msg *m, uint64_t badge)
         return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, MICA_INFO_LEN(m->info)), {0}};
     case PEER_HELLO:
         return (struct mica_msg){MICA_REPLY_INFO(MICA_OK, 0), {mica_self_id()}};
+    case PEER_PIN:
+        return (struct mica_msg){
+            MICA_REPLY_INFO(mica_thread_affinity(MICA_THREAD_SELF, m->w[0]), 0), {0}};
     case MICA_LABEL_CRASH:
         return (struct mica_msg){MICA_REPLY_INFO(mica_obey_crash(badge), 0), {0}};
     }
@@ -120,6 +127,77 @@ static long echo(uint64_t ep, struct mica_msg *m, uint64_t *badge)
     return rax;
 }
 
+/* ---- PEER_SERVE: echo servers on threads of their own. */
+
+#define PARK_MS 1000u /* between retries of a receive that failed */
+
+static uint8_t server_stacks[PEER_SERVERS_MAX][8192] __attribute__((aligned(16)));
+static unsigned servers;
+
+/* One server's loop: PEER_ECHO through echo() for as long as it comes,
+ * anything else refused. A failed receive (there is nothing that should
+ * fail it) is retried slowly rather than in a spin that would take the
+ * CPU from the figures. A thread may not return; benchpeer's exit ends
+ * it. */
+static void server(uint64_t ep, void *ipc_buffer)
+{
+    (void)ipc_buffer;
+    struct mica_msg m;
+    uint64_t badge;
+    long st = mica_recv(ep, &m, &badge, MICA_WAIT_FOREVER);
+    for (;;) {
+        if (st != MICA_OK) {
+            mica_sleep_ms(PARK_MS);
+            st = mica_recv(ep, &m, &badge, MICA_WAIT_FOREVER);
+        } else if (MICA_INFO_LABEL(m.info) == PEER_ECHO && !(m.info & MICA_INFO_HANDLE)) {
+            st = echo(ep, &m, &badge);
+        } else {
+            if (m.info & MICA_INFO_HANDLE)
+                mica_handle_close(m.w[0]);
+            struct mica_msg r = {MICA_REPLY_INFO(MICA_ENOSYS, 0), {0}};
+            st = mica_reply_recv(ep, &r, &m, &badge, MICA_WAIT_FOREVER);
+        }
+    }
+}
+
+/* A new server thread on the CPUs of the mask in w[0] (0: where the
+ * kernel likes), pinned before it is asked anything; the caller gets a
+ * send handle to its endpoint. The endpoint is never closed: the thread
+ * waits on it until we exit. */
+static void serve_on(const struct mica_msg *m)
+{
+    struct mica_msg r = {MICA_REPLY_INFO(MICA_EINVAL, 0), {0}};
+    if (m->info & MICA_INFO_HANDLE) {
+        mica_handle_close(m->w[0]);
+        mica_reply(&r);
+        return;
+    }
+    long ep = servers < PEER_SERVERS_MAX ? mica_endpoint_create() : MICA_ENOMEM;
+    long grant =
+        ep > 0 ? mica_handle_copy((uint64_t)ep, MICA_RIGHT_SEND | MICA_RIGHT_GRANT, 0)
+               : ep;
+    long k = grant;
+    if (grant > 0) {
+        uint8_t *top = server_stacks[servers] + sizeof(server_stacks[0]);
+        k = mica_thread_create(server, top, (uint64_t)ep);
+    }
+    long st = k;
+    if (k > 0) {
+        servers++; /* its stack is taken, pinned or not */
+        st = m->w[0] ? mica_thread_affinity((uint64_t)k, m->w[0]) : MICA_OK;
+    }
+    if (st == MICA_OK)
+        r = (struct mica_msg){MICA_REPLY_INFO(MICA_OK, 0) | MICA_INFO_HANDLE,
+                              {(uint64_t)grant, (uint64_t)k}};
+    else
+        r.info = MICA_REPLY_INFO(st, 0);
+    mica_reply(&r);
+    if (grant > 0)
+        mica_handle_close((uint64_t)grant); /* the caller holds its own copy now */
+    if (ep > 0 && k <= 0)
+        mica_handle_close((uint64_t)ep);
+}
+
 int main(void)
 {
     long ep = mica_endpoint_create();
@@ -137,9 +215,11 @@ int main(void)
             mica_reply(&r);
             return 0; /* the kernel takes back all we made */
         }
-        if (st != MICA_OK || label == PEER_NOTIFY) {
-            if (st == MICA_OK)
+        if (st != MICA_OK || label == PEER_NOTIFY || label == PEER_SERVE) {
+            if (label == PEER_NOTIFY)
                 serve_notify(&m);
+            else if (label == PEER_SERVE)
+                serve_on(&m);
             st = mica_recv((uint64_t)ep, &m, &badge, MICA_WAIT_FOREVER);
             continue;
         }

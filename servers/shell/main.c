@@ -18,6 +18,10 @@
 /* Bound on the task scan, well above the kernel's task table. */
 #define TASK_SCAN_MAX 256
 #define PAGE_KIB      4
+/* `cpus`: bound on the CPU scan (the bits of a CPU mask, MICA_CPUS_ALL,
+ * and some), and the interval the load is taken over. */
+#define CPU_SCAN_MAX   16
+#define LOAD_SAMPLE_MS 200
 
 struct command {
     const char *name;
@@ -59,26 +63,56 @@ static int for_each_task(void (*visit)(const struct mica_task_info *, void *), v
     return 1;
 }
 
-static void print_task(const struct mica_task_info *ti, void *ctx)
+/* The CPU of each thread, in slot order: "0" for a task of one thread,
+ * "0,1*" for two, a star on those running at this instant; "-" for none
+ * (a dead task). */
+static void thread_cpus(const struct mica_task_info *ti, char *out, size_t size)
 {
-    printf("%4u %-16s %-8s %4u %6llu %7llu/%llu\n", ti->id, ti->name,
-           state_name(ti->state), ti->priority, (unsigned long long)ti->pages,
-           (unsigned long long)ti->kernel_frames, (unsigned long long)ti->kernel_limit);
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned k = 0; k < sizeof(ti->thread_cpu) && n < size; k++) {
+        if (ti->thread_cpu[k] == MICA_CPU_NONE)
+            continue;
+        int w = snprintf(out + n, size - n, "%s%u%s", n ? "," : "", ti->thread_cpu[k],
+                         ti->threads_running & (1u << k) ? "*" : "");
+        n += w > 0 ? (size_t)w : 0;
+    }
+    if (!out[0])
+        snprintf(out, size, "-");
 }
 
-/* The CPUs the kernel started; the load is the share of timer ticks that
- * found the CPU busy, since boot. */
+/* The CPU list comes last: it is the one column of varying width. */
+static void print_task(const struct mica_task_info *ti, void *ctx)
+{
+    char cpus[48];
+    thread_cpus(ti, cpus, sizeof(cpus));
+    printf("%4u %-16s %-8s %4u %6llu %7llu/%-6llu %s\n", ti->id, ti->name,
+           state_name(ti->state), ti->priority, (unsigned long long)ti->pages,
+           (unsigned long long)ti->kernel_frames, (unsigned long long)ti->kernel_limit,
+           cpus);
+}
+
+/* The CPUs the kernel started, read twice LOAD_SAMPLE_MS apart: the load
+ * is the share of the timer ticks between the two that found the CPU
+ * busy, so it says what the CPU does now, not since boot. (The shell
+ * itself sleeps in between.) */
 static void cmd_cpus(const char *args)
 {
     (void)args;
-    struct mica_cpu_info c;
-    printf("cpu  apic  state   tasks  load\n");
-    for (uint32_t i = 0; mica_cpu_info(i, &c) == MICA_OK; i++) {
-        printf("%3u  %4u  %-6s  %-5s  ", c.id, c.apic, "online",
-               c.runs_tasks ? "yes" : "no");
-        if (c.runs_tasks && c.ticks)
-            printf("%llu%%\n",
-                   (unsigned long long)((c.ticks - c.idle_ticks) * 100 / c.ticks));
+    struct mica_cpu_info before[CPU_SCAN_MAX], after;
+    uint32_t n = 0;
+    while (n < CPU_SCAN_MAX && mica_cpu_info(n, &before[n]) == MICA_OK)
+        n++;
+    mica_sleep_ms(LOAD_SAMPLE_MS);
+    printf("cpu  apic  state   tasks  load (%u ms)\n", LOAD_SAMPLE_MS);
+    for (uint32_t i = 0; i < n && mica_cpu_info(i, &after) == MICA_OK; i++) {
+        printf("%3u  %4u  %-6s  %-5s  ", after.id, after.apic,
+               after.state == MICA_CPU_ONLINE ? "online" : "?",
+               after.runs_tasks ? "yes" : "no");
+        uint64_t ticks = after.ticks - before[i].ticks;
+        uint64_t idle = after.idle_ticks - before[i].idle_ticks;
+        if (after.runs_tasks && ticks && idle <= ticks)
+            printf("load=%llu%%\n", (unsigned long long)((ticks - idle) * 100 / ticks));
         else
             printf("-\n");
     }
@@ -86,8 +120,8 @@ static void cmd_cpus(const char *args)
 
 static void cmd_ps(const char *args)
 {
-    printf("%4s %-16s %-8s %4s %6s %s\n", "ID", "NAME", "STATE", "PRI", "PAGES",
-           "KFRAMES/BUDGET");
+    printf("%4s %-16s %-8s %4s %6s %-14s %s\n", "ID", "NAME", "STATE", "PRI", "PAGES",
+           "KFRAMES/BUDGET", "CPU");
     for_each_task(print_task, NULL);
 }
 
@@ -191,8 +225,9 @@ static void cmd_halt(const char *args)
 static const struct command commands[] = {
     {"help", "list the commands", cmd_help},
     {"echo", "print the rest of the line", cmd_echo},
-    {"ps", "list tasks: id, name, state, priority, pages, kernel frames", cmd_ps},
-    {"cpus", "list the CPUs: APIC id, whether they run tasks, load", cmd_cpus},
+    {"ps", "list tasks: id, name, state, priority, pages, kernel frames, CPUs", cmd_ps},
+    {"cpus", "list the CPUs: APIC id, whether they run tasks, load over 200 ms",
+     cmd_cpus},
     {"mem", "memory in KiB: kernel, memory server, each task, total", cmd_mem},
     {"uptime", "time since boot", cmd_uptime},
     {"reboot", "reset the machine", cmd_reboot},

@@ -12,13 +12,19 @@ TCG, bench.bios_icount.serial.log under -icount shift=0) or the output of
         unit=<instructions|tsc> overhead=<n>
 
 (one line) wherever they appear in a line (ctest -V puts "33: " before
-them). If a log holds several runs, its last line for each name counts.
+them), and the throughput lines
+
+  BENCH name=ipc_throughput cpus=<n> iters=<calls> calls_per_s=<n>
+
+(bench.smp2_bios: one per CPU count). If a log holds several runs, its
+last line for each name (and CPU count) counts.
 
 The runs are grouped by unit, and each group gets a table: with one run
 its figures, with several the median over the runs and a column per run.
 After the TSC table come the ratios the design first aimed at; after the
 instructions table, each figure against its goal (docs/performance.md)
-with the seL4 and Linux counts measured the same way. Nothing is judged:
+with the seL4 and Linux counts measured the same way. Last comes a table
+of the throughput figures, each with its ratio to one CPU's. Nothing is judged:
 the script exits 0 when it found figures, 1 when a log has none.
 """
 
@@ -30,7 +36,9 @@ BENCH_RE = re.compile(
     r"BENCH name=(\S+) iters=(\d+) cycles_median=(\d+) ns_median=(\d+)"
     r" unit=(instructions|tsc) overhead=(\d+)\s*$"
 )
-ORDER = ["null_syscall", "ipc_rtt", "ipc_rtt_4k", "notify_rtt", "ctx_switch", "page_map",
+THROUGHPUT_RE = re.compile(
+    r"BENCH name=ipc_throughput cpus=(\d+) iters=(\d+) calls_per_s=(\d+)\s*$")
+ORDER = ["null_syscall", "ipc_rtt", "ipc_rtt_xcpu", "ipc_rtt_4k", "notify_rtt", "ctx_switch", "page_map",
          "boot"]
 # (numerator, denominator, target): ratios of TSC cycles (plain TCG).
 RATIOS = [("ipc_rtt", "null_syscall", 3.0), ("ipc_rtt_4k", "ipc_rtt", 2.0)]
@@ -56,6 +64,31 @@ def read_log(path):
                 name, iters, cycles, ns, unit, overhead = match.groups()
                 figures[name] = (int(iters), int(cycles), int(ns), unit, int(overhead))
     return figures
+
+
+def read_throughput(path):
+    """{cpus: calls_per_s}; the last line of a CPU count wins."""
+    figures = {}
+    with open(path, encoding="utf-8", errors="replace") as log:
+        for line in log:
+            match = THROUGHPUT_RE.search(line)
+            if match:
+                figures[int(match.group(1))] = int(match.group(3))
+    return figures
+
+
+def throughput_table(runs):
+    """The Markdown lines of the throughput figures: the median over the
+    runs that have each CPU count, and its ratio to the one-CPU figure."""
+    counts = sorted({n for run in runs for n in run})
+    medians = {n: int(statistics.median_low([run[n] for run in runs if n in run]))
+               for n in counts}
+    lines = ["| cpus | calls/s (median) | x cpus=1 |", "|---|---|---|"]
+    for n in counts:
+        base = medians.get(1)
+        ratio = f"{medians[n] / base:.2f}" if base else "-"
+        lines.append(f"| {n} | {medians[n]} | {ratio} |")
+    return lines
 
 
 def unit_of(run):
@@ -129,6 +162,7 @@ def main(argv):
         print(__doc__.strip())
         return 0 if argv else 2
     runs = [read_log(path) for path in argv]
+    throughput = [read_throughput(path) for path in argv]
     for path, run in zip(argv, runs):
         if not run:
             print(f"bench_table: no BENCH lines in {path}", file=sys.stderr)
@@ -147,6 +181,10 @@ def main(argv):
         extra = ratios(group) if unit == "tsc" else goals(group) if unit == "instructions" else []
         if extra:
             out += [""] + extra
+    throughput = [run for run in throughput if run]
+    if throughput:
+        out += ["", "### IPC throughput (client/server pairs, one per CPU)", ""]
+        out += throughput_table(throughput)
     print("\n".join(out))
     return 0
 

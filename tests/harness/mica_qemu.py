@@ -130,8 +130,10 @@ KILL_GRACE = 3.0
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()#][0-9A-Za-z]|\x1b[@-Z\\-_]")
 TEST_RE = re.compile(r"^TEST (\S+) (PASS|FAIL|SKIP)(?: (.*))?$")
 TESTS_RE = re.compile(r"^TESTS: (\d+) passed, (\d+) failed$")
+# A latency figure, or a throughput one (ipc_throughput: one line per CPU count).
 BENCH_RE = re.compile(
-    r"^BENCH name=\S+ iters=\d+ cycles_median=\d+ ns_median=\d+ unit=(instructions|tsc) overhead=\d+$"
+    r"^BENCH name=\S+ (iters=\d+ cycles_median=\d+ ns_median=\d+ unit=(instructions|tsc) overhead=\d+"
+    r"|cpus=\d+ iters=\d+ calls_per_s=\d+)$"
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -181,6 +181,10 @@ class ReportTest(unittest.TestCase):
         old = "BENCH name=ipc_call iters=1000 cycles_median=812 ns_median=300"
         self.assertNotEqual(mq.check_bench([old])[1], [])
         self.assertNotEqual(mq.check_bench([old + " unit=cycles overhead=9"])[1], [])
+        # Throughput figures have a form of their own.
+        tp = "BENCH name=ipc_throughput cpus=2 iters=48000 calls_per_s=120000"
+        self.assertEqual(mq.check_bench([tp]), ([tp], []))
+        self.assertNotEqual(mq.check_bench([tp.replace(" cpus=2", "")])[1], [])
 
 
 class ArgsTest(unittest.TestCase):
