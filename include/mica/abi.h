@@ -209,8 +209,9 @@ struct mica_ram_info {
  * the calling thread) runs only on the CPUs whose bits are set in `cpus`
  * (bit n: CPU n, as SYS_CPU_INFO numbers them; bits of CPUs that are not
  * online are ignored). MICA_EINVAL when no online CPU is left or k names
- * no thread. A thread running elsewhere moves at once; all CPUs at start
- * (MICA_CPUS_ALL). The kernel picks among the allowed CPUs. */
+ * no thread. A thread running elsewhere moves at once. A task's first
+ * thread may run on all CPUs (MICA_CPUS_ALL); a new thread on those of
+ * the thread that created it. The kernel picks among the allowed CPUs. */
 #define MICA_THREAD_SELF UINT64_MAX
 #define MICA_CPUS_ALL    0xffu
 

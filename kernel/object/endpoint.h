@@ -21,7 +21,7 @@ struct endpoint {
     struct task *owner;
     struct thread *senders;   /* FIFO of threads blocked in send/call */
     struct thread *receivers; /* FIFO of threads blocked in recv */
-};
+} __attribute__((aligned(64))); /* a cache line each: CPUs write their own */
 
 #define MAX_ENDPOINTS 1024
 

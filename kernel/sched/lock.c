@@ -9,7 +9,15 @@
 #include "arch.h"
 #include "sched/sched.h"
 
-volatile uint32_t kernel_lock;
+/* Alone in its cache line (64 bytes, SDM Vol. 3A §12.1 on line sizes):
+ * every IPC fast path of every CPU reads it, and a store to a neighbour
+ * would take the line from all of them. */
+__asm__(".section .data.kernel_lock, \"aw\"\n"
+        ".balign 64\n"
+        ".globl kernel_lock\n"
+        "kernel_lock: .long 0\n"
+        ".balign 64\n"
+        ".previous");
 
 void kernel_lock_acquire(void)
 {

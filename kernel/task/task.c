@@ -345,6 +345,7 @@ int64_t thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
     }
     th->task = t;
     thread_set_priority(th, thread_current()->priority);
+    th->affinity = thread_current()->affinity; /* as its creator, until told */
     th->ipc_buffer_phys = buf;
     arch_fpu_init(th->fpu);
     /* Entered as if called: rsp + 8 is 16-byte aligned (AMD64 psABI §3.2.2). */

@@ -97,7 +97,7 @@ struct thread {
      * row it said so (task/fault.c bounds a pager that only says so). */
     uint64_t fault_rip, fault_addr;
     unsigned fault_retries;
-};
+} __attribute__((aligned(64))); /* no cache line shared with the next thread */
 
 struct task {
     bool used;

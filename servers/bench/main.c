@@ -59,7 +59,8 @@
 /* ipc_throughput: a warm-up, then the window the calls are counted in,
  * both in wall time; then how long the pairs may take to report. */
 #define TP_WARMUP_MS 100u
-#define TP_WINDOW_MS 400u
+#define TP_WINDOW_MS 300u
+#define TP_ROUNDS    5u /* passes; the best of each kept (run_throughput) */
 #define TP_REPORT_MS 2000u
 /* page_map's page: far from the heap (malloc.c) and the stacks. */
 #define PAGE_VA 0x0000020000000000ull
@@ -783,15 +784,25 @@ static void run_throughput(void)
                  mica_status_name(pin_status));
         log_line(line);
     }
-    for (unsigned n = 1; n <= npairs; n++) {
-        uint64_t calls;
-        st = throughput_round(n, &calls);
-        if (st != MICA_OK) {
-            fail("ipc_throughput", "a round", st);
-            return;
+    /* TP_ROUNDS passes over n = 1, 2, ..., the best of each n kept: on
+     * a host that shares its cores (emulator threads, other programs) a
+     * round can lose part of its window to them, never gain; passing over
+     * all n in turn spreads such a spell over all figures. */
+    uint64_t best[PAIRS_MAX] = {0};
+    for (unsigned round = 0; round < TP_ROUNDS; round++) {
+        for (unsigned n = 1; n <= npairs; n++) {
+            uint64_t calls;
+            st = throughput_round(n, &calls);
+            if (st != MICA_OK) {
+                fail("ipc_throughput", "a round", st);
+                return;
+            }
+            if (calls > best[n - 1])
+                best[n - 1] = calls;
         }
-        report_throughput(n, calls);
     }
+    for (unsigned n = 1; n <= npairs; n++)
+        report_throughput(n, best[n - 1]);
 }
 
 /* ---- boot: kernel entry to all boot servers up, as init measured it. */

@@ -411,6 +411,10 @@ int main(void)
 {
     const char *step = "";
     uint64_t ep;
+    /* Our threads (this one, the reader, the kernel log's) share the
+     * screen and the line state without locks, as threads of one CPU:
+     * they stay on one (new threads inherit it). */
+    (void)mica_thread_affinity(MICA_THREAD_SELF, 1);
     long st = setup_devices(&step);
     if (st == MICA_OK)
         st = start_reader(&step);

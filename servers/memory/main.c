@@ -740,6 +740,9 @@ static enum server_next handle(struct server_request *srq)
 int main(void)
 {
     const char *step = "";
+    /* The death thread and this one share the tables without locks, as
+     * threads of one CPU: they stay on one (new threads inherit it). */
+    (void)mica_thread_affinity(MICA_THREAD_SELF, 1);
     long st = start(&step);
     if (st != MICA_OK) {
         log_start_failure(step, st);

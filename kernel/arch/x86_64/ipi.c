@@ -28,7 +28,7 @@ void ipi_request(unsigned cpu, uint32_t what, uint64_t vm, void *fpu)
     struct cpu *c = &arch_cpus[cpu];
     c->request_vm = vm;
     c->request_fpu = fpu;
-    __atomic_store_n(&c->request, what, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->request, (uint8_t)what, __ATOMIC_RELEASE);
     lapic_send_fixed(c->apic, VEC_IPI_REQUEST);
     while (__atomic_load_n(&c->request, __ATOMIC_ACQUIRE))
         cpu_pause();

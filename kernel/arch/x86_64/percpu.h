@@ -17,6 +17,7 @@
 #define CPU_ID         32            /* 0 .. ARCH_MAX_CPUS-1, uint32_t */
 #define CPU_TS_SET     36            /* CR0.TS is set (lazy FPU, fpu.c), a byte */
 #define CPU_FAST_PATH  37            /* in an IPC fast path (fastpath.inc), a byte */
+#define CPU_REQUEST    38            /* a request of the lock holder (ipi.c), a byte */
 #define CPU_FPU_OWNER  40            /* FPU area whose state is in the registers */
 #define CPU_VM         48            /* the page-table root in CR3 */
 #define CPU_SELF       56            /* this block's own address */
@@ -63,6 +64,7 @@ struct cpu {
     uint32_t id;
     uint8_t ts_set;
     volatile uint8_t fast_path;
+    volatile uint8_t request; /* ipi.h IPI_*, 0: none */
     void *fpu_owner;
     uint64_t vm;
     struct cpu *self;
@@ -77,8 +79,8 @@ struct cpu {
     const struct arch_io_bitmap *io_loaded; /* the map in this TSS, if any */
     bool io_enabled;                        /* iomap_base points at it */
     uint64_t ticks;                         /* timer ticks taken */
-    /* A request of the lock holder (ipi.c): what, and for what. */
-    volatile uint32_t request;
+    /* A request of the lock holder (ipi.c): what (`request`, above), and
+     * for what. */
     uint64_t request_vm;
     void *request_fpu;
     uint8_t ist[3][IST_STACK_SIZE] __attribute__((aligned(16)));
@@ -90,6 +92,7 @@ _Static_assert(offsetof(struct cpu, sched) == CPU_SCHED, "CPU_SCHED");
 _Static_assert(offsetof(struct cpu, id) == CPU_ID, "CPU_ID");
 _Static_assert(offsetof(struct cpu, ts_set) == CPU_TS_SET, "CPU_TS_SET");
 _Static_assert(offsetof(struct cpu, fast_path) == CPU_FAST_PATH, "CPU_FAST_PATH");
+_Static_assert(offsetof(struct cpu, request) == CPU_REQUEST, "CPU_REQUEST");
 _Static_assert(offsetof(struct cpu, fpu_owner) == CPU_FPU_OWNER, "CPU_FPU_OWNER");
 _Static_assert(offsetof(struct cpu, vm) == CPU_VM, "CPU_VM");
 _Static_assert(offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");
