@@ -55,7 +55,7 @@
     X(34, REPLY_SAVE, "(): move the call this thread owes into a new reply handle")      \
     X(35, REPLY_TO, "(reply, info, w0..w3): answer the call saved in a reply handle")    \
     X(36, TRACE, "(trace, op, seq, struct mica_trace_event *, n): the IPC recorder")     \
-    X(37, CPU_INFO, "(index, struct mica_cpu_info *): describe a CPU")                  \
+    X(37, CPU_INFO, "(index, struct mica_cpu_info *): describe a CPU")                   \
     X(38, THREAD_AFFINITY, "(thread, cpus): run one's thread only on these CPUs")
 
 enum mica_syscall {
@@ -361,7 +361,7 @@ struct mica_trace_event {
  * timer ticks it has taken (100 Hz), `idle_ticks` those that found it
  * idle; a CPU that runs no tasks (runs_tasks 0) takes none. */
 enum { MICA_CPU_ONLINE = 1 }; /* a CPU that did not start is not listed */
-#define MICA_CPU_NONE 0xffu     /* mica_task_info.thread_cpu: no thread */
+#define MICA_CPU_NONE 0xffu   /* mica_task_info.thread_cpu: no thread */
 struct mica_cpu_info {
     uint32_t id;
     uint32_t apic;       /* its local APIC id */

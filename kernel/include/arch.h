@@ -102,10 +102,30 @@ void arch_fpu_init(void *area);
 void arch_fpu_switch(void *save, const void *load);
 /* The thread owning `area` is gone: its state need not be saved. */
 void arch_fpu_forget(void *area);
+/* The thread owning `area` is to run on CPU `cpu` from now on: no other
+ * CPU's registers may keep its state. */
+void arch_fpu_migrate(void *area, unsigned cpu);
 
-/* Starts the other CPUs (after the timer and ACPI); they wait, running
- * nothing yet. */
+/* Starts the other CPUs (after the timer and ACPI); each joins the
+ * scheduler once init runs (arch_smp_release). */
 void arch_smp_init(void);
+void arch_smp_release(void);
+/* This CPU (0 = the boot CPU .. arch_cpu_count()-1), and how many run. */
+unsigned arch_cpu_id(void);
+unsigned arch_cpu_count(void);
+/* The thread CPU i runs (NULL before it has one). */
+struct thread *arch_cpu_current(unsigned i);
+/* This CPU's scheduler state, for the fast paths. */
+void arch_set_cpu_local(void *sched);
+/* Makes CPU i look at its run queues (an interrupt); no-op for this one. */
+void arch_cpu_wake(unsigned i);
+/* Returns once CPU i (not this one) is out of user mode; it takes the
+ * kernel lock before it leaves the kernel again. The caller holds it. */
+void arch_cpu_leave_user(unsigned i);
+/* Serves what the kernel lock's holder asked of this CPU (TLB and FPU
+ * flushes); called while spinning for the lock. */
+void arch_cpu_poll(void);
+void arch_cpu_relax(void); /* a spin-wait hint */
 /* CPU i as the arch started it: false past the last. */
 struct mica_cpu_info;
 bool arch_cpu_describe(unsigned i, struct mica_cpu_info *out);

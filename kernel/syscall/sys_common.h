@@ -9,7 +9,7 @@
  *   sys_cap.c     HANDLE_CLOSE HANDLE_COPY HANDLE_INFO
  *   sys_task.c    EXIT YIELD CLOCK TASK_INFO TASK_SPAWN TASK_WATCH TASK_KILL CPU_INFO
  *                 TASK_NOTIFY_DEATH
- *                 MODULE_INFO THREAD_CREATE
+ *                 MODULE_INFO THREAD_CREATE THREAD_AFFINITY
  *   sys_device.c  IOPORT_ENABLE IRQ_BIND IRQ_ACK SYSTEM
  *   sys_mem.c     MAP UNMAP SET_PAGER MEM_INFO RAM_INFO
  *   sys_log.c     DEBUG_WRITE LOG_BIND LOG_READ
@@ -52,6 +52,7 @@ SYSCALL_HANDLER(reply_save);
 SYSCALL_HANDLER(reply_to);
 SYSCALL_HANDLER(trace);
 SYSCALL_HANDLER(cpu_info);
+SYSCALL_HANDLER(thread_affinity);
 SYSCALL_HANDLER(notify_signal);
 SYSCALL_HANDLER(notify_wait);
 SYSCALL_HANDLER(endpoint_create);

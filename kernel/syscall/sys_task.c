@@ -74,6 +74,13 @@ int64_t sys_task_info(struct trap_frame *f, struct thread *self)
         .ipc_general = t->ipc_general,
     };
     strlcpy(info.name, t->name, sizeof(info.name));
+    _Static_assert(sizeof(info.thread_cpu) == TASK_MAX_THREADS, "abi.h thread_cpu");
+    for (unsigned k = 0; k < TASK_MAX_THREADS; k++) {
+        const struct thread *th = t->dead ? NULL : t->threads[k];
+        info.thread_cpu[k] = th ? th->cpu : MICA_CPU_NONE;
+        if (th && th->state == THREAD_RUNNING)
+            info.threads_running |= 1u << k;
+    }
     if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
         return MICA_EFAULT;
     return MICA_OK;
@@ -82,6 +89,20 @@ int64_t sys_task_info(struct trap_frame *f, struct thread *self)
 int64_t sys_thread_create(struct trap_frame *f, struct thread *self)
 {
     return thread_create(ARG(0), ARG(1), ARG(2));
+}
+
+/* Only one's own threads: another task's placement is its own affair. */
+int64_t sys_thread_affinity(struct trap_frame *f, struct thread *self)
+{
+    struct thread *t = self;
+    if (ARG(0) != MICA_THREAD_SELF) {
+        t = ARG(0) < TASK_MAX_THREADS ? self->task->threads[ARG(0)] : NULL;
+        if (!t || t->state == THREAD_DEAD)
+            return MICA_EINVAL;
+    }
+    if (ARG(1) > UINT8_MAX || !sched_set_affinity(t, (unsigned)ARG(1)))
+        return MICA_EINVAL;
+    return MICA_OK;
 }
 
 /* Who holds MANAGE on a task (the memory server, for its clients) may be
@@ -226,9 +247,10 @@ int64_t sys_cpu_info(struct trap_frame *f, struct thread *self)
     struct mica_cpu_info info;
     if (ARG(0) >= ARCH_MAX_CPUS || !arch_cpu_describe((unsigned)ARG(0), &info))
         return MICA_ENOENT;
-    if (info.runs_tasks) {
-        info.ticks = sched_ticks;
-        info.idle_ticks = sched_idle_ticks;
+    const struct sched_cpu *c = sched_cpu_state((unsigned)ARG(0));
+    if (c && info.runs_tasks) {
+        info.ticks = c->ticks;
+        info.idle_ticks = c->idle_ticks;
     }
     if (arch_copy_to_user(ARG(1), &info, sizeof(info)) != 0)
         return MICA_EFAULT;

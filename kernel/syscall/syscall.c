@@ -8,6 +8,7 @@
 #include "syscall/syscall.h"
 
 #include "arch.h"
+#include "sched/lock.h"
 #include "syscall/sys_common.h"
 
 static const syscall_fn syscalls[SYS_COUNT] = {
@@ -49,6 +50,7 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_REPLY_TO] = sys_reply_to,
     [SYS_TRACE] = sys_trace,
     [SYS_CPU_INFO] = sys_cpu_info,
+    [SYS_THREAD_AFFINITY] = sys_thread_affinity,
 };
 
 void *object_arg(struct thread *self, uint64_t h, enum mica_object_type type,
@@ -81,7 +83,8 @@ struct task *task_arg(struct thread *self, uint64_t h, uint32_t rights, int *err
     return t;
 }
 
-void syscall_dispatch(struct trap_frame *f)
+/* From a fast path that fell back with the kernel lock held. */
+void syscall_dispatch_locked(struct trap_frame *f)
 {
     struct thread *self = thread_current();
     uint64_t nr = arch_syscall_number(f);
@@ -92,4 +95,11 @@ void syscall_dispatch(struct trap_frame *f)
         status = syscalls[nr](f, self);
     }
     arch_syscall_set_status(f, status);
+}
+
+/* From syscall.S, the lock not yet taken. */
+void syscall_dispatch(struct trap_frame *f)
+{
+    kernel_enter();
+    syscall_dispatch_locked(f);
 }

@@ -8,5 +8,6 @@
 struct trap_frame;
 
 void syscall_dispatch(struct trap_frame *f);
+void syscall_dispatch_locked(struct trap_frame *f);
 
 #endif

@@ -111,12 +111,15 @@ static int load_segment(struct task *t, const uint8_t *image, const struct elf_s
 static struct thread *thread_alloc(void)
 {
     for (unsigned i = 0; i < MAX_THREADS; i++) {
-        bool reusable =
-            threads[i].state == THREAD_DEAD && &threads[i] != thread_current();
+        /* A dead thread's kernel stack may still be in use: by the CPU
+         * that runs it until it switches away. */
+        bool reusable = threads[i].state == THREAD_DEAD && !sched_on_cpu(&threads[i]);
         if (threads[i].state == THREAD_FREE || reusable) {
             threads[i] = (struct thread){0};
             threads[i].kstack_top = arch_kstack_top(i);
             threads[i].state = THREAD_BLOCKED;
+            threads[i].cpu = (uint8_t)arch_cpu_id();
+            threads[i].affinity = MICA_CPUS_ALL;
             return &threads[i];
         }
     }
@@ -136,7 +139,7 @@ struct thread *thread_by_index(unsigned i)
 static bool runs_now(const struct task *t)
 {
     for (unsigned k = 0; k < TASK_MAX_THREADS; k++)
-        if (t->threads[k] && t->threads[k] == thread_current())
+        if (t->threads[k] && sched_on_cpu(t->threads[k]))
             return true;
     return false;
 }
@@ -239,6 +242,16 @@ void task_kill(struct task *t)
     if (!t->used || t->dead)
         return;
     t->dead = true;
+    /* Its threads running on other CPUs leave user mode first: each such
+     * CPU is then in the kernel, waiting for the lock, and finds its
+     * thread dead when it gets it (kernel_enter). Until then its kernel
+     * stack stays its own (thread_alloc) and the address space leaves its
+     * CR3 before it is freed (arch_vm_destroy). */
+    for (unsigned k = 0; k < TASK_MAX_THREADS; k++) {
+        struct thread *th = t->threads[k];
+        if (th && th->state == THREAD_RUNNING && th != thread_current())
+            arch_cpu_leave_user(th->cpu);
+    }
     for (unsigned k = 0; k < TASK_MAX_THREADS; k++) {
         struct thread *th = t->threads[k];
         if (!th)

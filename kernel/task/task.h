@@ -57,6 +57,10 @@ struct thread {
      * path sets both with one store. */
     uint8_t state;
     uint8_t reason;
+    /* The CPU it runs on, is queued on, or last ran on; and the CPUs it
+     * may run on (bit n: CPU n; SYS_THREAD_AFFINITY). */
+    uint8_t cpu;
+    uint8_t affinity;
     struct task *task;
     unsigned priority;
     unsigned handoff_limit; /* 2 << priority: ready_mask below it = none higher */

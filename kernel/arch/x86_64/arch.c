@@ -6,6 +6,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/pc.h"
+#include "arch/x86_64/percpu.h"
+#include "sched/lock.h"
 
 #define COM1_LSR (PC_COM1 + 5)
 #define LSR_THRE 0x20
@@ -59,10 +61,20 @@ void arch_halt(void)
         __asm__ volatile("cli; hlt");
 }
 
+/* Entered holding the kernel lock (sched_start); the interrupts that end
+ * each hlt take it again (trap.c) and, if they switch to a thread, hand it
+ * on to that thread. */
 void arch_idle_loop(void)
 {
+    this_cpu()->idle_window = true;
+    kernel_lock_release();
     for (;;)
         __asm__ volatile("sti; hlt");
+}
+
+void arch_cpu_relax(void)
+{
+    cpu_pause();
 }
 
 /* Reset through the 8042's pulse-reset command (0xfe), then by a triple

@@ -236,6 +236,13 @@ long_mode64:
     movw %ax, %fs
     movw %ax, %gs
     movabsq $boot_stack_top, %rsp
+    /* GS: the boot CPU's per-CPU block (percpu.c), where C finds the
+     * running thread from its first line on. */
+    movl $0xc0000101, %ecx              /* IA32_GS_BASE */
+    movabsq $arch_cpus, %rax
+    movq %rax, %rdx
+    shrq $32, %rdx
+    wrmsr
     xorl %ebp, %ebp
     movl PHYS(boot_info_phys), %edi
     movabsq $kmain, %rax

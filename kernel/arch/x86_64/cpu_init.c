@@ -7,6 +7,7 @@
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
 
@@ -17,6 +18,22 @@ void fpu_init_template(void);
 static bool cpu_smep, cpu_smap;
 uint8_t smap_enabled; /* read by uaccess.S */
 
+/* The control-register bits every CPU runs with, the same on each. */
+static void protect_this_cpu(void)
+{
+    uint64_t cr4 = read_cr4();
+    if (cpu_smep)
+        cr4 |= CR4_SMEP;
+    if (cpu_smap)
+        cr4 |= CR4_SMAP;
+    /* SSE for user code: OSFXSR and OSXMMEXCPT on, x87 emulation off,
+     * monitor coprocessor on (SDM Vol. 3A §14.1.3). The kernel itself is
+     * built without SSE, so only context switches touch this state. */
+    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
+    write_cr4(cr4);
+    write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~CR0_EM);
+}
+
 static void enable_protection(void)
 {
     uint32_t r[4];
@@ -26,23 +43,14 @@ static void enable_protection(void)
         cpu_smep = (r[1] >> 7) & 1;
         cpu_smap = (r[1] >> 20) & 1;
     }
-    uint64_t cr4 = read_cr4();
-    if (cpu_smep)
-        cr4 |= CR4_SMEP;
-    if (cpu_smap)
-        cr4 |= CR4_SMAP;
     smap_enabled = cpu_smap;
-    /* SSE for user code: OSFXSR and OSXMMEXCPT on, x87 emulation off,
-     * monitor coprocessor on (SDM Vol. 3A §14.1.3). The kernel itself is
-     * built without SSE, so only context switches touch this state. */
-    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
-    write_cr4(cr4);
-    write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~CR0_EM);
+    protect_this_cpu();
     fpu_init_template();
 }
 
 void arch_cpu_init(void)
 {
+    percpu_init(0, 0); /* the APIC id is filled in by smp.c */
     gdt_init();
     idt_init();
     syscall_init();
@@ -56,4 +64,15 @@ void arch_cpu_init(void)
     if (!boot_nx)
         kprintf("mica: warning: CPU has no NX: data pages (stacks, heap, IPC buffers) "
                 "are executable; W^X holds by construction only\n");
+}
+
+/* An application processor (smp.c), in its own per-CPU block already:
+ * its GDT, TSS and IST stacks, the shared IDT, the syscall MSRs and the
+ * boot CPU's protection bits. */
+void cpu_init_ap(void)
+{
+    gdt_init();
+    idt_load();
+    syscall_init();
+    protect_this_cpu();
 }

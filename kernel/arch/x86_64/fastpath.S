@@ -60,6 +60,7 @@
     .global fast_call
 fast_call:
     SAVE_CALLER
+    TAKE_LOCK call_contended
     cmpq $-1, %r12                      /* MICA_WAIT_FOREVER only */
     jne call_fallback
     movq %gs:CPU_CURRENT, %rbx
@@ -90,6 +91,7 @@ fast_call:
     .global fast_reply_recv
 fast_reply_recv:
     SAVE_CALLER
+    TAKE_LOCK reply_recv_contended
     cmpq $-1, %r12
     jne reply_recv_fallback
     movq %gs:CPU_CURRENT, %rbx
@@ -139,6 +141,7 @@ fast_switch:
     movq F(R15)(%rsp), %r15
     xorl %eax, %eax                     /* MICA_OK */
     movq F(RSP)(%rsp), %rsp
+    DROP_LOCK
     swapgs
     sysretq
 
@@ -165,9 +168,17 @@ fast_refused:
     call trap_refuse_return
 
 /* ---- Fallback: complete our frame as syscall_entry builds it and take
- * the general path. Only rax, rbx, rbp, rcx, r11, r12..r15 were used;
+ * the general path, with the kernel lock (fast_fallback) or without it,
+ * when another CPU held it (fast_fallback_unlocked: the general path
+ * waits for it). Only rax, rbx, rbp, rcx, r11, r12..r15 were used;
  * their user values are in the frame already (r12 too), the argument
  * registers rdi..r9 are untouched. */
+call_contended:
+    movq $NR_CALL, F(RAX)(%rsp)
+    jmp fast_fallback_unlocked
+reply_recv_contended:
+    movq $NR_REPLY_RECV, F(RAX)(%rsp)
+    jmp fast_fallback_unlocked
 call_fallback:
     movq $NR_CALL, F(RAX)(%rsp)
     jmp fast_fallback
@@ -175,21 +186,11 @@ reply_recv_fallback:
     movq $NR_REPLY_RECV, F(RAX)(%rsp)
     .global fast_fallback
 fast_fallback:
-    movq %rdi, F(RDI)(%rsp)
-    movq %rsi, F(RSI)(%rsp)
-    movq %rdx, F(RDX)(%rsp)
-    movq %r10, F(R10)(%rsp)
-    movq %r8, F(R8)(%rsp)
-    movq %r9, F(R9)(%rsp)
-    movq F(RIP)(%rsp), %rcx
-    movq %rcx, F(RCX)(%rsp)
-    movq F(RFLAGS)(%rsp), %r11
-    movq %r11, F(R11)(%rsp)
-    movq $FRAME_SYSCALL_VECTOR, F(VECTOR)(%rsp)
-    movq $0, F(ERROR)(%rsp)
-    movq $SEL_UCODE, F(CS)(%rsp)
-    movq $SEL_UDATA, F(SS)(%rsp)
-    subq $FRAME_SIZE, %rsp
+    COMPLETE_FRAME
+    jmp syscall_frame_built_locked
+    .global fast_fallback_unlocked
+fast_fallback_unlocked:
+    COMPLETE_FRAME
     jmp syscall_frame_built
 
 /* A thread blocked here, switched back to by arch_switch (sched.c, with

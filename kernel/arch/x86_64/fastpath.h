@@ -12,6 +12,7 @@
 /* struct thread (task/task.h) */
 #define T_STATE      0
 #define T_REASON     1
+#define T_CPU        2
 #define T_TASK       8
 #define T_PRIORITY   16
 #define T_HANDOFF    20
@@ -45,9 +46,11 @@
 #define N_BITS   8
 #define N_WAITER 16
 
-/* struct run_queue (sched/sched.h): 16 bytes a priority */
+/* struct run_queue (sched/sched.h): 16 bytes a priority, the first
+ * thing in struct sched_cpu; then the bitmap of the non-empty ones */
 #define RQ_HEAD 0
 #define RQ_TAIL 8
+#define SC_MASK 128
 
 /* struct endpoint (object/endpoint.h) */
 #define EP_DEAD      8
@@ -76,11 +79,10 @@
 #define NR_REPLY_RECV    7
 #define NR_NOTIFY_SIGNAL 8
 #define NR_NOTIFY_WAIT   9
-#define NR_COUNT         38 /* SYS_COUNT: the first number past the table */
+#define NR_COUNT         39 /* SYS_COUNT: the first number past the table */
 #define STATUS_ENOSYS    (-10)
 
 #define SLICE_TICKS 5 /* sched.h SCHED_SLICE_TICKS */
-#define TSS_RSP0    4 /* offset of rsp[0] in the TSS (SDM Vol. 3A §8.7) */
 #define CR0_TS_BIT  8 /* CR0.TS (SDM Vol. 3A §2.5) */
 
 #endif

@@ -16,6 +16,7 @@
 
 AT(struct thread, state, T_STATE);
 AT(struct thread, reason, T_REASON);
+AT(struct thread, cpu, T_CPU);
 AT(struct thread, task, T_TASK);
 AT(struct thread, priority, T_PRIORITY);
 AT(struct thread, handoff_limit, T_HANDOFF);
@@ -53,6 +54,8 @@ AT(struct notification, bits, N_BITS);
 AT(struct notification, waiter, N_WAITER);
 AT(struct run_queue, head, RQ_HEAD);
 AT(struct run_queue, tail, RQ_TAIL);
+AT(struct sched_cpu, queues, 0);
+AT(struct sched_cpu, ready_mask, SC_MASK);
 _Static_assert(sizeof(struct run_queue) == 16, "fastpath.h: run queues 16 bytes");
 
 AT(struct endpoint, dead, EP_DEAD);

@@ -11,6 +11,8 @@
  */
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ipi.h"
+#include "arch/x86_64/percpu.h"
 
 static uint8_t template_area[ARCH_FPU_AREA] __attribute__((aligned(16)));
 
@@ -29,44 +31,76 @@ void arch_fpu_init(void *area)
         d[i] = template_area[i];
 }
 
-/* Shared with the IPC fast path (fastpath.S), which switches threads
- * without calling in here and keeps these the same way. */
-void *arch_fpu_owner; /* area whose state is in the registers, or NULL */
-bool arch_fpu_ts_set;
-#define owner  arch_fpu_owner
-#define ts_set arch_fpu_ts_set
+/* Per CPU (percpu.h, shared with the IPC fast path, fastpath.S, which
+ * switches threads without calling in here and keeps them the same way):
+ * fpu_owner, the area whose state is in this CPU's registers, or NULL;
+ * ts_set, whether CR0.TS is set. A thread whose state is in another CPU's
+ * registers and that is to run here has that CPU save it first
+ * (IPI_SAVE_FPU): its registers are that CPU's alone. */
 
-static void set_ts(bool on)
+static void set_ts(struct cpu *c, bool on)
 {
-    if (on == ts_set)
+    if (on == c->ts_set)
         return;
     uint64_t cr0 = read_cr0();
     write_cr0(on ? cr0 | CR0_TS : cr0 & ~CR0_TS);
-    ts_set = on;
+    c->ts_set = on;
 }
 
 void arch_fpu_switch(void *save, const void *load)
 {
     (void)save;
-    set_ts(load && load != owner);
+    struct cpu *c = this_cpu();
+    set_ts(c, load && load != c->fpu_owner);
+}
+
+void fpu_save_for_request(void *area);
+
+void arch_fpu_migrate(void *area, unsigned to)
+{
+    unsigned self = arch_cpu_id();
+    for (unsigned i = 0; i < arch_cpus_online; i++) {
+        if (i == to || arch_cpus[i].fpu_owner != area)
+            continue;
+        if (i == self)
+            fpu_save_for_request(area);
+        else
+            ipi_request(i, IPI_SAVE_FPU, 0, area);
+    }
 }
 
 void arch_fpu_forget(void *area)
 {
-    if (owner == area)
-        owner = NULL;
+    struct cpu *c = this_cpu();
+    if (c->fpu_owner == area)
+        c->fpu_owner = NULL;
+    arch_fpu_migrate(area, arch_cpu_id()); /* no other CPU keeps it */
+}
+
+/* ipi.c, on this CPU, for the lock's holder: area's state leaves the
+ * registers for memory. */
+void fpu_save_for_request(void *area)
+{
+    struct cpu *c = this_cpu();
+    if (c->fpu_owner != area)
+        return;
+    set_ts(c, false);
+    __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+    c->fpu_owner = NULL;
+    set_ts(c, true);
 }
 
 bool fpu_trap(void *wanted)
 {
     if (!wanted)
         return false;
-    set_ts(false);
-    if (owner != wanted) {
-        if (owner)
-            __asm__ volatile("fxsave64 (%0)" : : "r"(owner) : "memory");
+    struct cpu *c = this_cpu();
+    set_ts(c, false);
+    if (c->fpu_owner != wanted) {
+        if (c->fpu_owner)
+            __asm__ volatile("fxsave64 (%0)" : : "r"(c->fpu_owner) : "memory");
         __asm__ volatile("fxrstor64 (%0)" : : "r"(wanted) : "memory");
-        owner = wanted;
+        c->fpu_owner = wanted;
     }
     return true;
 }

@@ -13,44 +13,21 @@
 
 #include "arch.h"
 #include "arch/x86_64/ioport.h"
-#include "arch/x86_64/fastpath.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/layout.h"
-
-struct tss {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct tss) == 104, "TSS layout, SDM Vol. 3A §8.7");
 
 struct gdt_ptr {
     uint16_t limit;
     uint64_t base;
 } __attribute__((packed));
 
-#define IST_STACK_SIZE 8192
-
-/* The TSS is followed by an I/O permission bitmap (SDM Vol. 1 §19.5.2):
- * one bit per port, 0 = allowed, and a final byte of ones. Only tasks that
- * hold an I/O port capability get iomap_base pointing at it; for all other
- * tasks iomap_base lies past the limit, so every port access faults. The
- * bitmap's contents are ioport.c's business. */
-struct tss_io {
-    struct tss tss;
-    uint8_t bitmap[sizeof(struct arch_io_bitmap)];
-    uint8_t end;
-} __attribute__((packed));
-
-static uint64_t gdt[7];
-/* Global for the IPC fast path (fastpath.S), which sets rsp[0] itself. */
-struct tss_io gdt_tss_io;
-_Static_assert(offsetof(struct tss, rsp) == TSS_RSP0, "fastpath.h TSS_RSP0");
-#define tss (gdt_tss_io.tss)
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+/* Only tasks that hold an I/O port capability get iomap_base pointing at
+ * the bitmap after the TSS (percpu.h); for all other tasks iomap_base lies
+ * past the limit, so every port access faults. The bitmap's contents are
+ * ioport.c's business. Each CPU has its own GDT, TSS and IST stacks (in
+ * its struct cpu): a TSS is busy while loaded (SDM Vol. 3A §8.2.2), so no
+ * two CPUs may share one, and each runs its own thread's kernel stack. */
+_Static_assert(sizeof(((struct cpu *)0)->gdt) == GDT_ENTRIES * 8, "GDT size");
 
 /* Access byte + flags of the code and data descriptors (SDM Vol. 3A §3.4.5). */
 #define DESC_KCODE 0x00af9a000000ffffull /* L=1, DPL 0, execute/read */
@@ -58,10 +35,11 @@ static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 #define DESC_UDATA 0x00cff2000000ffffull /* DPL 3, read/write */
 #define DESC_UCODE 0x00affa000000ffffull /* L=1, DPL 3, execute/read */
 
-static void set_tss_descriptor(void)
+static void set_tss_descriptor(struct cpu *c)
 {
-    uint64_t base = (uint64_t)&tss;
-    uint64_t limit = sizeof(gdt_tss_io) - 1;
+    uint64_t *gdt = c->gdt;
+    uint64_t base = (uint64_t)&c->tss;
+    uint64_t limit = sizeof(c->tss) - 1;
     /* 64-bit available TSS, type 9, present (SDM Vol. 3A §8.2.3). */
     gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
              (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
@@ -70,26 +48,32 @@ static void set_tss_descriptor(void)
 
 void gdt_init(void)
 {
+    struct cpu *c = this_cpu();
+    uint64_t *gdt = c->gdt;
+    struct tss *tss = &c->tss.tss;
     gdt[0] = 0;
     gdt[1] = DESC_KCODE;
     gdt[2] = DESC_KDATA;
     gdt[3] = DESC_UDATA;
     gdt[4] = DESC_UCODE;
     for (int i = 0; i < 3; i++)
-        tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-    tss.iomap_base = sizeof(gdt_tss_io); /* past the limit: ring 3 has no port access */
-    gdt_tss_io.end = 0xff;
-    set_tss_descriptor();
+        tss->ist[i] = (uint64_t)&c->ist[i][IST_STACK_SIZE];
+    tss->iomap_base = sizeof(c->tss); /* past the limit: ring 3 has no port access */
+    c->tss.end = 0xff;
+    set_tss_descriptor(c);
 
     gdt_load();
     __asm__ volatile("ltr %w0" : : "r"((uint32_t)SEL_TSS) : "memory");
 }
 
-/* Loads the GDT and reloads the code and data segments (a far return to
- * the new CS); fs and gs are cleared, their bases are MSRs. */
+/* Loads this CPU's GDT and reloads the code and data segments (a far
+ * return to the new CS); fs is cleared. GS is left alone: loading a null
+ * selector into it may clear its base (Intel does, SDM Vol. 3A §3.4.4),
+ * which is this CPU's per-CPU block by now (percpu.c). */
 void gdt_load(void)
 {
-    struct gdt_ptr ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
+    struct cpu *c = this_cpu();
+    struct gdt_ptr ptr = {sizeof(c->gdt) - 1, (uint64_t)c->gdt};
     __asm__ volatile("lgdt %0\n\t"
                      "pushq %1\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
@@ -101,8 +85,7 @@ void gdt_load(void)
                      "movw %%ax, %%es\n\t"
                      "movw %%ax, %%ss\n\t"
                      "xorl %%eax, %%eax\n\t"
-                     "movw %%ax, %%fs\n\t"
-                     "movw %%ax, %%gs"
+                     "movw %%ax, %%fs"
                      :
                      : "m"(ptr), "i"((uint64_t)SEL_KCODE), "r"((uint32_t)SEL_KDATA)
                      : "rax", "memory");
@@ -110,21 +93,27 @@ void gdt_load(void)
 
 void gdt_set_kernel_stack(uint64_t rsp0)
 {
-    tss.rsp[0] = rsp0;
+    this_cpu()->tss.tss.rsp[0] = rsp0;
 }
 
 bool gdt_on_ist_stack(uint64_t addr)
 {
-    return addr >= (uint64_t)ist_stacks &&
-           addr < (uint64_t)ist_stacks + sizeof(ist_stacks);
+    for (unsigned i = 0; i < ARCH_MAX_CPUS; i++) {
+        uint64_t base = (uint64_t)arch_cpus[i].ist;
+        if (addr >= base && addr < base + sizeof(arch_cpus[i].ist))
+            return true;
+    }
+    return false;
 }
 
 uint8_t *gdt_io_bitmap(void)
 {
-    return gdt_tss_io.bitmap;
+    return this_cpu()->tss.bitmap;
 }
 
 void gdt_io_enable(bool on)
 {
-    tss.iomap_base = on ? __builtin_offsetof(struct tss_io, bitmap) : sizeof(gdt_tss_io);
+    struct cpu *c = this_cpu();
+    c->tss.tss.iomap_base =
+        on ? __builtin_offsetof(struct tss_io, bitmap) : sizeof(c->tss);
 }

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 void gdt_init(void);
-/* The kernel's GDT and segments on another CPU (smp.c; no TSS there yet). */
+/* This CPU's GDT and segments again (gdt_init does it once per CPU). */
 void gdt_load(void);
 void gdt_set_kernel_stack(uint64_t rsp0);
 bool gdt_on_ist_stack(uint64_t addr);

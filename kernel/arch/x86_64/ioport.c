@@ -13,16 +13,23 @@
 
 #include "arch.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/ioport.h"
 #include "arch/x86_64/pc.h"
 #include "kernel.h"
 
 static struct arch_io_bitmap maps[ARCH_IO_BITMAPS];
-static const struct arch_io_bitmap *loaded; /* the map in the TSS, if any */
-/* Whether the TSS points at a map: only while a task with one runs (the
- * IPC fast path, fastpath.S, relies on that: it leaves switches from or to
- * such a task to the general path). */
-static bool enabled;
+/* Each CPU's TSS holds its own copy (percpu.h: io_loaded, the map copied
+ * there, if any; io_enabled, whether the TSS points at it: only while a
+ * task with one runs there — the IPC fast path, fastpath.S, relies on
+ * that: it leaves switches from or to such a task to the general path). */
+
+/* A map changed: no CPU's copy is current any more. */
+static void forget_copies(void)
+{
+    for (unsigned i = 0; i < ARCH_MAX_CPUS; i++)
+        arch_cpus[i].io_loaded = NULL;
+}
 
 struct arch_io_bitmap *arch_io_bitmap(unsigned i)
 {
@@ -33,37 +40,38 @@ void arch_io_clear(struct arch_io_bitmap *map)
 {
     for (unsigned i = 0; i < sizeof(map->bits); i++)
         map->bits[i] = 0xff;
-    loaded = NULL; /* copy again on the next arch_io_load */
+    forget_copies(); /* copy again on the next arch_io_load */
 }
 
 void arch_io_allow(struct arch_io_bitmap *map, unsigned base, unsigned n)
 {
     for (unsigned p = base; p < base + n && p < IO_PORTS; p++)
         map->bits[p / 8] &= (uint8_t) ~(1u << (p % 8));
-    loaded = NULL;
+    forget_copies();
 }
 
 /* Copies map into the TSS. Apart from arch_io_load, so that the switch to
  * a task without ports (nearly every switch) costs a test and a return. */
 __attribute__((noinline)) static void load_map(const struct arch_io_bitmap *map)
 {
-    if (map != loaded) {
+    struct cpu *c = this_cpu();
+    if (map != c->io_loaded) {
         uint8_t *tss_bits = gdt_io_bitmap();
         for (unsigned i = 0; i < sizeof(map->bits); i++)
             tss_bits[i] = map->bits[i];
-        loaded = map;
+        c->io_loaded = map;
     }
     gdt_io_enable(true);
-    enabled = true;
+    c->io_enabled = true;
 }
 
 void arch_io_load(const struct arch_io_bitmap *map)
 {
     if (map) {
         load_map(map);
-    } else if (enabled) {
+    } else if (this_cpu()->io_enabled) {
         gdt_io_enable(false);
-        enabled = false;
+        this_cpu()->io_enabled = false;
     }
 }
 

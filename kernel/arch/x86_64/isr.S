@@ -69,6 +69,7 @@ trap_return:
     movq $USER_TOP, %rax
     cmpq %rax, FRAME_RIP(%rsp)
     ja user_return_refused
+    movl $0, kernel_lock(%rip)  /* sched/lock.h: the last store in the kernel */
     swapgs
     POP_GPRS
     addq $16, %rsp

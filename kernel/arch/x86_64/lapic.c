@@ -63,6 +63,11 @@ void lapic_send_ipi(uint8_t apic, uint32_t command)
         __asm__ volatile("pause");
 }
 
+void lapic_send_fixed(uint8_t apic, uint8_t vector)
+{
+    lapic_send_ipi(apic, LAPIC_IPI_FIXED | vector);
+}
+
 void lapic_eoi(void)
 {
     write_reg(REG_EOI, 0);

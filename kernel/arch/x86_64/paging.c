@@ -14,6 +14,7 @@
  * MMIO holes uncacheable (SDM Vol. 3A §12.5.2.2, effective memory type).
  */
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
 
 #include <mica/abi.h>
 
@@ -148,6 +149,7 @@ void arch_paging_init(struct pmm *pmm, uint64_t phys_top)
     map_range(pmm, (uint64_t)__data_start, (uint64_t)__kernel_end, PTE_W | nx);
     map_physmap(pmm, phys_top);
     write_cr3(kernel_pml4);
+    this_cpu()->vm = kernel_pml4;
     kprintf("mica: paging kernel_wx_pages=%llu nx=%s\n",
             (unsigned long long)paging_count_wx(kernel_pml4, false),
             boot_nx ? "on" : "off");

@@ -16,8 +16,11 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
 #include "kernel.h"
+#include "sched/lock.h"
+#include "sched/sched.h"
 
 extern char ap_trampoline_start[], ap_trampoline_end[];
 extern char ap_param_cr3[], ap_param_efer[], ap_param_stack[], ap_param_entry[];
@@ -31,11 +34,14 @@ extern uint32_t boot_nx;
 #define PTE_PS       0x80u
 
 uint64_t smp_kernel_cr3; /* ap_entry64 loads it */
-/* What smp_start found, for SYS_CPU_INFO. */
-static uint8_t cpu_table[ARCH_MAX_CPUS]; /* APIC ids of the CPUs online */
-static unsigned cpu_count;
-static volatile unsigned ap_online;
+static volatile unsigned ap_online, ap_released;
+static unsigned ap_index; /* the per-CPU block of the AP starting */
+static uint8_t ap_apic;
+/* Each AP's boot stack, which becomes its idle thread's. */
 static uint8_t ap_stacks[ARCH_MAX_CPUS][AP_STACK] __attribute__((aligned(16)));
+
+void cpu_init_ap(void);
+void timer_start_ap(void);
 
 /* The way into long mode: the low 2 MiB identity-mapped (where the
  * trampoline runs when paging comes on), the kernel's upper half shared. */
@@ -70,6 +76,8 @@ static void wait_ms(uint64_t ms)
 static bool start_ap(unsigned index, uint8_t apic)
 {
     set_param(ap_param_stack, (uint64_t)&ap_stacks[index][AP_STACK]);
+    ap_index = index;
+    ap_apic = apic;
     ap_online = 0;
     lapic_send_ipi(apic, LAPIC_IPI_INIT);
     wait_ms(10);
@@ -82,33 +90,63 @@ static bool start_ap(unsigned index, uint8_t apic)
     return ap_online;
 }
 
+/* An AP, in long mode on its boot stack, interrupts off: its per-CPU
+ * state, then it waits until the boot CPU lets every CPU schedule
+ * (arch_smp_release), and joins the scheduler through the kernel lock. */
 void ap_main(void)
 {
-    gdt_load();
-    idt_load();
+    unsigned index = ap_index;
+    percpu_init(index, ap_apic);
+    cpu_init_ap();
     lapic_init();
+    arch_cpus[index].online = true;
     __atomic_store_n(&ap_online, 1, __ATOMIC_RELEASE);
-    /* No tasks on this CPU yet: it waits, interrupts off. */
-    for (;;)
-        __asm__ volatile("cli; hlt");
+    while (!__atomic_load_n(&ap_released, __ATOMIC_ACQUIRE)) {
+        arch_cpu_poll(); /* cannot be asked yet, but would answer */
+        cpu_pause();
+    }
+    kernel_lock_acquire();
+    sched_init_cpu();
+    timer_start_ap();
+    sched_start_cpu();
 }
 
 bool arch_cpu_describe(unsigned i, struct mica_cpu_info *out)
 {
-    if (i >= cpu_count)
+    if (i >= arch_cpus_online)
         return false;
     *out = (struct mica_cpu_info){
         .id = i,
-        .apic = cpu_table[i],
+        .apic = arch_cpus[i].apic,
         .state = MICA_CPU_ONLINE,
-        .runs_tasks = i == 0, /* the scheduler is the boot CPU's alone */
+        .runs_tasks = 1,
     };
     return true;
 }
 
+static void wake_interrupt(struct trap_frame *f)
+{
+    (void)f;
+    lapic_eoi();
+    sched_wakeup_ipi();
+}
+
+/* Served in trap.c before the handler runs (the EOI too). */
+static void request_interrupt(struct trap_frame *f)
+{
+    (void)f;
+}
+
 void arch_smp_init(void)
 {
+    trap_set_handler(VEC_IPI_WAKE, wake_interrupt);
+    trap_set_handler(VEC_IPI_REQUEST, request_interrupt);
     smp_start();
+}
+
+void arch_smp_release(void)
+{
+    __atomic_store_n(&ap_released, 1, __ATOMIC_RELEASE);
 }
 
 void smp_start(void)
@@ -117,8 +155,8 @@ void smp_start(void)
     unsigned n = arch_acpi_cpus(&apic);
     uint8_t self = lapic_id();
     kprintf("mica: cpu id=0 apic=%u state=online\n", self);
-    cpu_table[0] = self;
-    cpu_count = 1;
+    arch_cpus[0].apic = self;
+    arch_cpus[0].online = true;
     unsigned online = 1;
     if (n > 1) {
         smp_kernel_cr3 = read_cr3();
@@ -129,15 +167,14 @@ void smp_start(void)
         set_param(ap_param_efer, EFER_LME_BIT | (boot_nx ? EFER_NXE : 0));
         set_param(ap_param_entry, (uint64_t)ap_entry64);
     }
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < n && online < ARCH_MAX_CPUS; i++) {
         if (apic[i] == self)
             continue;
         bool ok = start_ap(online, apic[i]);
         kprintf("mica: cpu id=%u apic=%u state=%s\n", online, apic[i],
                 ok ? "online" : "failed");
-        if (ok && cpu_count < ARCH_MAX_CPUS)
-            cpu_table[cpu_count++] = apic[i];
         online += ok;
+        arch_cpus_online = online;
     }
     kprintf("mica: smp cpus=%u\n", online);
 }

@@ -59,6 +59,15 @@ syscall_frame_built:
     movq %rsp, %rdi
     xorl %ebp, %ebp
     call syscall_dispatch
+    jmp syscall_return
+
+    /* A fast path that fell back holding the kernel lock. */
+    .global syscall_frame_built_locked
+syscall_frame_built_locked:
+    cld
+    movq %rsp, %rdi
+    xorl %ebp, %ebp
+    call syscall_dispatch_locked
 
     .global syscall_return
 syscall_return:
@@ -85,6 +94,7 @@ syscall_return:
     movq (%rsp), %rcx     /* rip */
     movq 16(%rsp), %r11   /* rflags */
     movq 24(%rsp), %rsp   /* user stack; interrupts stay off until SYSRET */
+    movl $0, kernel_lock(%rip) /* sched/lock.h: the last store in the kernel */
     swapgs
     sysretq
 

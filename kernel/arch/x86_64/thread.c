@@ -1,6 +1,6 @@
 /*
  * Thread state on x86_64: the initial kernel stack of a new thread, the
- * per-CPU block used by the syscall entry, MSR setup for SYSCALL/SYSRET
+ * MSR setup for SYSCALL/SYSRET
  * (SDM Vol. 3A §5.8.8), and the accessors generic code uses to read syscall
  * arguments and write results in a struct trap_frame.
  */
@@ -11,10 +11,6 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
-
-/* Per-CPU block; syscall.S reaches its fields through %gs. */
-
-static struct cpu cpu0;
 
 extern char syscall_entry[], thread_first_entry[];
 
@@ -42,24 +38,7 @@ void syscall_init(void)
     wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8 - 3) << 48) | ((uint64_t)SEL_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_FMASK, SYSCALL_FMASK);
-    wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
-    wrmsr(MSR_KERNEL_GS_BASE, 0);
-}
-
-struct thread *arch_current(void)
-{
-    return cpu0.current;
-}
-
-void arch_set_current(struct thread *t)
-{
-    cpu0.current = t;
-}
-
-void arch_set_kernel_stack(uint64_t top)
-{
-    cpu0.kernel_rsp = top;
-    gdt_set_kernel_stack(top);
+    wrmsr(MSR_KERNEL_GS_BASE, 0); /* GS_BASE is the per-CPU block (percpu.c) */
 }
 
 uint64_t arch_thread_prepare(uint64_t kstack_top, uint64_t entry, uint64_t user_rsp,

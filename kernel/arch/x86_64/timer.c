@@ -59,12 +59,21 @@ static void pic_disable(void)
         outb(seq[i][0], seq[i][1]);
 }
 
+static uint32_t lapic_per_tick;
+
+/* Every CPU's LAPIC timer ticks; the boot CPU's count the clock. */
 static void timer_tick(struct trap_frame *f)
 {
     (void)f;
-    ticks++;
+    if (arch_cpu_id() == 0)
+        ticks++;
     lapic_eoi();
     sched_tick();
+}
+
+void timer_start_ap(void)
+{
+    lapic_timer_periodic(VEC_TIMER, lapic_per_tick);
 }
 
 struct sample {
@@ -111,7 +120,7 @@ void arch_timer_init(void)
     tsc_per_ms = m.tsc / CALIBRATE_MS;
     if (tsc_per_ms == 0)
         tsc_per_ms = 1;
-    uint32_t lapic_per_tick = m.lapic / CALIBRATE_MS * (1000 / TICK_HZ);
+    lapic_per_tick = m.lapic / CALIBRATE_MS * (1000 / TICK_HZ);
     if (lapic_per_tick == 0)
         lapic_per_tick = 1;
 

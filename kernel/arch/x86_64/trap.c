@@ -16,10 +16,13 @@
 #include "arch/x86_64/backtrace.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
 #include "kernel.h"
 #include "lib/klog.h"
 #include "arch/x86_64/pic.h"
 #include "task/fault.h"
+#include "sched/lock.h"
 #include "task/task.h"
 
 static irq_handler_fn handlers[256];
@@ -157,7 +160,7 @@ void trap_refuse_return(struct trap_frame *f)
     task_fault(VEC_GP, f->rip, 0, 0);
 }
 
-void trap_dispatch(struct trap_frame *f)
+static void trap_handle(struct trap_frame *f)
 {
     if (f->vector < 32) {
         if (f->vector == VEC_NM && (f->cs & 3) &&
@@ -187,4 +190,34 @@ void trap_dispatch(struct trap_frame *f)
     if (f->vector != VEC_SPURIOUS)
         kprintf("mica: unexpected interrupt vector=%llu\n",
                 (unsigned long long)f->vector);
+}
+
+/* The kernel lock around the handler (sched/lock.h): from user mode it is
+ * taken here and given back on the way out (isr.S trap_return); in the
+ * idle thread's wait (arch_idle_loop) it is taken and given back here; a
+ * trap from the kernel otherwise (an exception in a syscall: a user copy)
+ * comes with it held. The holder's requests are served first, without it:
+ * the holder waits for them. */
+void trap_dispatch(struct trap_frame *f)
+{
+    struct cpu *c = this_cpu();
+    bool user = (f->cs & 3) != 0;
+    bool idle = !user && c->idle_window;
+    if (f->vector == VEC_IPI_REQUEST) {
+        lapic_eoi();
+        arch_cpu_poll();
+        if (!user)
+            return;
+    }
+    if (user) {
+        kernel_enter();
+    } else if (idle) {
+        c->idle_window = false;
+        kernel_lock_acquire();
+    }
+    trap_handle(f);
+    if (idle) {
+        c->idle_window = true;
+        kernel_lock_release();
+    }
 }

@@ -35,9 +35,11 @@ _Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame.h FRAME_SIZE");
 #define VEC_GP 13 /* general protection */
 #define VEC_PF 14 /* page fault */
 
-#define VEC_TIMER    0x20
-#define VEC_PIC_BASE 0x30 /* legacy IRQ n arrives at 0x30 + n */
-#define VEC_SPURIOUS 0xff
+#define VEC_TIMER       0x20
+#define VEC_PIC_BASE    0x30 /* legacy IRQ n arrives at 0x30 + n */
+#define VEC_IPI_WAKE    0xf0 /* another CPU made a thread ready here */
+#define VEC_IPI_REQUEST 0xf1 /* ipi.c: a request of the kernel lock's holder */
+#define VEC_SPURIOUS    0xff
 
 void idt_init(void);
 void idt_load(void); /* the same table on another CPU (smp.c) */

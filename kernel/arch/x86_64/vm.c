@@ -7,8 +7,10 @@
  */
 #include "arch.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ipi.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
 #include "mm/pmm.h"
 
 uint64_t arch_vm_create(struct pmm *pmm)
@@ -73,8 +75,14 @@ uint64_t arch_vm_unmap(uint64_t vm, uint64_t va)
         return 0;
     uint64_t pa = *e & PTE_ADDR;
     *e = 0;
-    if (read_cr3() == vm)
+    if (this_cpu()->vm == vm)
         invlpg(va);
+    /* The shootdown: every other CPU with this space loaded drops its
+     * translations before the frame can go anywhere else (the caller frees
+     * it after we return). A CPU with another space in CR3 holds none of
+     * this one's: a CR3 load flushes them all (no PCIDs, no global user
+     * pages). */
+    ipi_request_vm(IPI_FLUSH_VM, vm);
     return pa;
 }
 
@@ -100,16 +108,24 @@ static void free_level(struct pmm *pmm, uint64_t table, int level, unsigned n,
 
 void arch_vm_destroy(struct pmm *pmm, uint64_t vm, bool (*keep)(uint64_t pa))
 {
-    if (read_cr3() == vm)
-        write_cr3(paging_kernel_pml4());
+    struct cpu *c = this_cpu();
+    if (c->vm == vm) {
+        c->vm = paging_kernel_pml4();
+        write_cr3(c->vm);
+    }
+    /* Idle CPUs may still have it in CR3 (idle keeps the last space). */
+    ipi_request_vm(IPI_DROP_VM, vm);
     free_level(pmm, vm, 4, 256, keep);
     pmm_free(pmm, vm);
 }
 
 void arch_vm_switch(uint64_t vm)
 {
-    if (read_cr3() != vm)
+    struct cpu *c = this_cpu();
+    if (c->vm != vm) {
+        c->vm = vm;
         write_cr3(vm);
+    }
 }
 
 uint64_t arch_vm_count_wx(uint64_t vm)

@@ -286,28 +286,39 @@ static void notify_sequence(void)
 }
 
 static volatile unsigned yield_turns[2];
-static volatile bool yield_stop;
+static volatile bool yield_stop, yield_ready;
 
+/* Both on CPU 0, where the yields hand the CPU back and forth (with more
+ * CPUs the two would otherwise not meet in a run queue at all). */
 static void yielder(void *arg)
 {
     (void)arg;
+    mica_thread_affinity(MICA_THREAD_SELF, 1);
+    yield_ready = true;
     while (!yield_stop) {
         yield_turns[1]++;
         mica_yield();
     }
+    mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL);
 }
 
 static void yield_sequence(void)
 {
     yield_turns[0] = yield_turns[1] = 0;
-    yield_stop = false;
+    yield_stop = yield_ready = false;
+    mix((uint64_t)mica_thread_affinity(MICA_THREAD_SELF, 1));
     int job = kt_spawn(yielder, NULL);
+    uint64_t start = mica_clock_ms();
+    while (!yield_ready && mica_clock_ms() - start < WAIT_MS)
+        mica_yield(); /* until it is on CPU 0 too */
+    yield_turns[1] = 0;
     for (unsigned i = 0; i < 50; i++) {
         yield_turns[0]++;
         mica_yield();
     }
     yield_stop = true;
     KT_ASSERT(kt_join(job, WAIT_MS));
+    mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL);
     /* Both ran; how often the other did depends on the timer, so only
      * that it ran goes into the digest. */
     KT_CMP(yield_turns[1], >, 0);

@@ -222,11 +222,15 @@ struct spinner {
     volatile uint64_t count;
 };
 
+/* On CPU 0, with the test's thread: the yields below must switch to it
+ * (with more CPUs it would otherwise spin on one of its own). */
 static void spin(void *arg)
 {
     struct spinner *s = arg;
+    mica_thread_affinity(MICA_THREAD_SELF, 1);
     while (!s->stop)
         s->count++;
+    mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL);
 }
 
 #define RFLAGS_NT (1ull << 14)
@@ -250,7 +254,12 @@ static void write_rflags(uint64_t f)
 KTEST(fault, nt_flag_across_syscalls)
 {
     struct spinner s = {0};
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, 1));
     int job = kt_spawn(spin, &s);
+    uint64_t start = mica_clock_ms();
+    while (s.count == 0 && mica_clock_ms() - start < DEATH_MS)
+        mica_yield(); /* until it is here and has run */
+    s.count = 0;
     uint64_t saved = read_rflags();
     write_rflags(saved | RFLAGS_NT);
     for (unsigned i = 0; i < 50; i++)
@@ -259,6 +268,7 @@ KTEST(fault, nt_flag_across_syscalls)
     write_rflags(saved & ~RFLAGS_NT);
     s.stop = true;
     KT_ASSERT(kt_join(job, DEATH_MS));
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL));
     KT_ASSERT(after & RFLAGS_NT);
     KT_CMP(s.count, >, 0);
 }

@@ -233,7 +233,8 @@ KTEST(syscall, thread_create_noncanonical)
 }
 
 /* SYS_CPU_INFO: CPU 0 is the boot CPU, online, running tasks, with ticks;
- * past the last CPU, MICA_ENOENT; a bad pointer, MICA_EFAULT. */
+ * so is every other CPU; past the last CPU, MICA_ENOENT; a bad pointer,
+ * MICA_EFAULT. */
 KTEST(syscall, cpu_info)
 {
     struct mica_cpu_info c;
@@ -246,7 +247,9 @@ KTEST(syscall, cpu_info)
     uint32_t n = 1;
     while (mica_cpu_info(n, &c) == MICA_OK) {
         KT_EQ(c.id, n);
-        KT_EQ(c.runs_tasks, 0);
+        KT_EQ(c.state, MICA_CPU_ONLINE);
+        KT_EQ(c.runs_tasks, 1);
+        KT_CMP(c.idle_ticks, <=, c.ticks);
         n++;
     }
     KT_CMP(n, <=, 8);

@@ -12,23 +12,35 @@
 
 struct counter {
     volatile uint64_t count;
-    volatile bool stop;
+    volatile bool stop, ready, go;
     unsigned rounds;
 };
 
+/* Yields interleave the threads of one CPU: both run on CPU 0 (with more
+ * CPUs they would otherwise run side by side, and a yield decide nothing). */
 static void count_with_yields(void *arg)
 {
     struct counter *c = arg;
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, 1));
+    c->ready = true;
+    while (!c->go)
+        mica_yield(); /* until the test's thread looks */
     for (unsigned i = 0; i < c->rounds; i++) {
         c->count++;
         mica_yield();
     }
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL));
 }
 
 KTEST(thread, both_progress)
 {
     struct counter other = {.rounds = 200};
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, 1));
     int job = kt_spawn(count_with_yields, &other);
+    uint64_t start = mica_clock_ms();
+    while (!other.ready && mica_clock_ms() - start < WAIT_MS)
+        mica_yield(); /* until it is on CPU 0 too */
+    other.go = true;
     bool saw_partial = false;
     for (unsigned i = 0; i < 200; i++) {
         uint64_t n = other.count;
@@ -36,6 +48,7 @@ KTEST(thread, both_progress)
         mica_yield();
     }
     KT_ASSERT(kt_join(job, WAIT_MS));
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL));
     KT_EQ(other.count, 200);
     KT_ASSERT(saw_partial);
 }
