@@ -459,7 +459,7 @@ SMP_TEST(notify_ping_pong_across_cpus)
 
 #define RACE_VA     0x00000e0000000000ull /* 14 TiB: no other test's range */
 #define RACE_DECOY  (RACE_VA + 0x100000ull)
-#define RACE_ROUNDS 300
+#define RACE_ROUNDS 2000
 #define RACE_WORDS  (PAGE / 8)
 
 #define OLD(r)   (0x01d0000000000000ull | (r))
