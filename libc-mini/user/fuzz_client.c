@@ -5,13 +5,13 @@
 #include <mica/ns.h>
 #include <mica/syscall.h>
 
-long fuzz_run(uint64_t seed, uint64_t calls, struct fuzz_result *out)
+long fuzz_run(uint64_t seed, uint64_t calls, unsigned workers, struct fuzz_result *out)
 {
     uint64_t h;
     long st = ns_lookup("fuzzer", &h);
     if (st != MICA_OK)
         return st;
-    struct mica_msg req = {MICA_INFO(FUZZ_RUN, 0), {seed, calls}};
+    struct mica_msg req = {MICA_INFO(FUZZ_RUN, 0), {seed, calls, workers}};
     struct mica_msg reply;
     st = mica_call(h, &req, &reply, MICA_WAIT_FOREVER);
     if (st == MICA_OK)

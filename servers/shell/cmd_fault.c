@@ -3,7 +3,9 @@
  *   crash <server>      make that server fault on purpose (a real fault
  *                       inside it, MICA_LABEL_CRASH), to watch init restart
  *                       it and its clients ride through
- *   fuzz <seed> <calls> start the on-demand syscall fuzzer and wait for its
+ *   fuzz <seed> <calls> [workers]
+ *                       start the on-demand syscall fuzzer (on that many
+ *                       threads, each on its own CPU) and wait for its
  *                       summary
  */
 #include <mica/fuzz.h>
@@ -64,8 +66,12 @@ void cmd_fuzz(const char *args)
     char *end;
     uint64_t seed = strtoull(args, &end, 0);
     uint64_t calls = strtoull(end, &end, 0);
-    if (end == args || calls == 0 || calls > FUZZ_MAX_CALLS) {
-        printf("usage: fuzz <seed> <calls>   (1 <= calls <= %u)\n", FUZZ_MAX_CALLS);
+    uint64_t workers = strtoull(end, &end, 0);
+    if (end == args || calls == 0 || calls > FUZZ_MAX_CALLS ||
+        workers > FUZZ_MAX_WORKERS) {
+        printf(
+            "usage: fuzz <seed> <calls> [workers]   (1 <= calls <= %u, workers <= %u)\n",
+            FUZZ_MAX_CALLS, FUZZ_MAX_WORKERS);
         return;
     }
     struct mica_mem_info before, after;
@@ -79,7 +85,7 @@ void cmd_fuzz(const char *args)
     }
     struct fuzz_result r;
     uint64_t start = mica_clock_ms();
-    while ((st = fuzz_run(seed, calls, &r)) == MICA_ENOENT &&
+    while ((st = fuzz_run(seed, calls, (unsigned)workers, &r)) == MICA_ENOENT &&
            mica_clock_ms() - start < FUZZ_LOOKUP_MS)
         mica_sleep_ms(20);
     if (st != MICA_OK) {

@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KT_HELPERS       4
+/* A program may ask for more (at most 7: a task has 8 thread slots). */
+#ifndef KT_HELPERS
+#define KT_HELPERS 4
+#endif
 #define KT_HELPER_STACK  (16 * 1024)
 #define KT_POOL_EP       6
 #define KT_POOL_NTF      4

@@ -3,7 +3,8 @@
  * fault tests make crash on purpose, since a faulting thread takes its
  * whole task down. It registers an endpoint under its own task name and
  * waits for one message:
- *   CRASH_GO  w[0] = enum crash_kind. No reply: the task faults.
+ *   CRASH_GO  w[0] = enum crash_kind. No reply: the task faults (or, for
+ *             CRASH_SPIN, spins until it is killed).
  * Anything else is ignored.
  *
  * One ELF, two ways to run it:
@@ -38,7 +39,15 @@ enum crash_kind {
      * gives up after a few rounds. First a syscall copies to that address
      * and must fail with MICA_EFAULT (else the task exits quietly). */
     CRASH_PAGER_RETRY = 10,
+    /* No fault: the task keeps CPUs busy until it is killed (the smp
+     * suite's kill of a task running elsewhere). w[1] = the CPU mask its
+     * threads run on (SYS_THREAD_AFFINITY), w[2] = how many threads spin
+     * besides the first (at most CRASH_SPIN_THREADS); none makes a system
+     * call once it spins. */
+    CRASH_SPIN = 11,
 };
+
+#define CRASH_SPIN_THREADS 6
 
 /* Where CRASH_WRITE_RO asks the memory server for a read-only page. */
 #define CRASH_RO_VA 0x00000b0000000000ull

@@ -46,6 +46,34 @@ static void fault_under_lying_pager(void)
     *(volatile uint64_t *)(uintptr_t)CRASH_PAGER_VA = 1;
 }
 
+/* CRASH_SPIN: threads that spin on the CPUs of a mask without a single
+ * system call, so that only an interrupt from the kernel can stop them. */
+static uint8_t spin_stacks[CRASH_SPIN_THREADS][4096] __attribute__((aligned(16)));
+static volatile uint64_t spin_counts[CRASH_SPIN_THREADS + 1];
+
+static void spin_forever(uint64_t slot, void *ipc_buffer)
+{
+    (void)ipc_buffer;
+    for (;;)
+        spin_counts[slot]++;
+}
+
+static void spin_on(uint64_t cpus, uint64_t threads)
+{
+    if (threads > CRASH_SPIN_THREADS)
+        threads = CRASH_SPIN_THREADS;
+    for (uint64_t i = 0; i < threads; i++) {
+        long k = mica_thread_create(spin_forever, spin_stacks[i] + sizeof(spin_stacks[i]),
+                                    i + 1);
+        /* A pin that fails leaves the thread where the kernel put it: the
+         * test sees that in TASK_INFO's thread_cpu. */
+        if (k > 0)
+            (void)mica_thread_affinity((uint64_t)k, cpus);
+    }
+    (void)mica_thread_affinity(MICA_THREAD_SELF, cpus);
+    spin_forever(0, NULL);
+}
+
 /* Each frame holds a page the compiler cannot drop; the recursion cannot
  * become a loop because the buffer is used after the call. */
 static uint64_t recurse(uint64_t depth)
@@ -138,7 +166,10 @@ int main(void)
         struct mica_msg m;
         if (mica_recv((uint64_t)ep, &m, NULL, MICA_WAIT_FOREVER) != MICA_OK)
             continue;
-        if (MICA_INFO_LABEL(m.info) == CRASH_GO)
-            crash(m.w[0]);
+        if (MICA_INFO_LABEL(m.info) != CRASH_GO)
+            continue;
+        if (m.w[0] == CRASH_SPIN)
+            spin_on(m.w[1], m.w[2]);
+        crash(m.w[0]);
     }
 }

@@ -16,13 +16,18 @@ struct yielder {
     volatile bool stop;
 };
 
+/* On CPU 0 with the test's thread: the yields must hand one CPU back and
+ * forth (threads on CPUs of their own would only measure how the host
+ * shares its cores among the virtual CPUs). */
 static void yield_count(void *arg)
 {
     struct yielder *y = arg;
+    mica_thread_affinity(MICA_THREAD_SELF, 1);
     while (!y->stop) {
         y->count++;
         mica_yield();
     }
+    mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL);
 }
 
 /* Two threads that yield after each step, for a while: neither gets more
@@ -30,14 +35,20 @@ static void yield_count(void *arg)
 KTEST(sched, yield_fairness)
 {
     struct yielder a = {0}, b = {0};
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, 1));
     int ja = kt_spawn(yield_count, &a);
     int jb = kt_spawn(yield_count, &b);
     uint64_t start = mica_clock_ms();
+    while ((a.count == 0 || b.count == 0) && mica_clock_ms() - start < WAIT_MS)
+        mica_yield(); /* until both have run, on CPU 0 by then */
+    a.count = b.count = 0;
+    start = mica_clock_ms();
     while (mica_clock_ms() - start < 300)
         mica_yield();
     a.stop = b.stop = true;
     KT_ASSERT(kt_join(ja, WAIT_MS));
     KT_ASSERT(kt_join(jb, WAIT_MS));
+    KT_OK(mica_thread_affinity(MICA_THREAD_SELF, MICA_CPUS_ALL));
     KT_CMP(a.count, >, 10);
     KT_CMP(b.count, >, 10);
     KT_CMP(a.count, <, b.count * 3);
