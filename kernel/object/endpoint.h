@@ -19,8 +19,8 @@ struct endpoint {
     struct kobject obj;
     bool dead; /* its owner died: senders get MICA_EDEAD */
     struct task *owner;
-    struct thread *senders;   /* FIFO of threads blocked in send/call */
-    struct thread *receivers; /* FIFO of threads blocked in recv */
+    struct thread *senders;     /* FIFO of threads blocked in send/call */
+    struct thread *receivers;   /* FIFO of threads blocked in recv */
 } __attribute__((aligned(64))); /* a cache line each: CPUs write their own */
 
 #define MAX_ENDPOINTS 1024

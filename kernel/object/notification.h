@@ -16,7 +16,7 @@ struct thread;
 struct notification {
     struct kobject obj;
     uint64_t bits;
-    struct thread *waiter; /* at most one waiting thread */
+    struct thread *waiter;      /* at most one waiting thread */
 } __attribute__((aligned(64))); /* a cache line each: CPUs write their own */
 
 #define MAX_NOTIFICATIONS 1024

@@ -71,11 +71,18 @@ static bool is_idle(const struct thread *t)
     return t->task == NULL;
 }
 
-/* Nothing to do there: its idle thread runs and its queues are empty. */
+/* Nothing to do there: its idle thread runs, its queues are empty, and
+ * no wake-up is on its way to it (which would make it take something). */
 static bool cpu_idle(unsigned i)
 {
     struct thread *t = arch_cpu_current(i);
-    return (!t || is_idle(t)) && cpus[i].ready_mask == 0;
+    return (!t || is_idle(t)) && cpus[i].ready_mask == 0 && !cpus[i].woken;
+}
+
+static void wake_cpu(unsigned i)
+{
+    cpus[i].woken = true;
+    arch_cpu_wake(i);
 }
 
 /* Every change of a thread's CPU: its FPU state leaves the registers of
@@ -126,13 +133,13 @@ static void kick(unsigned i, const struct thread *t)
     if (i != self) {
         struct thread *cur = arch_cpu_current(i);
         if (!cur || is_idle(cur) || t->priority > cur->priority)
-            arch_cpu_wake(i);
+            wake_cpu(i);
         return;
     }
     unsigned allowed = t->affinity & online_mask() & ~(1u << self);
     for (unsigned k = 0; allowed && k < arch_cpu_count(); k++)
         if ((allowed >> k) & 1 && cpu_idle(k)) {
-            arch_cpu_wake(k);
+            wake_cpu(k);
             return;
         }
 }
@@ -209,6 +216,7 @@ static struct thread *steal(struct sched_cpu *self)
 static struct thread *pick_next(void)
 {
     struct sched_cpu *c = here();
+    c->woken = false;
     if (c->ready_mask)
         return dequeue_head(c, 31 - (unsigned)__builtin_clz(c->ready_mask));
     struct thread *t = arch_cpu_count() > 1 ? steal(c) : NULL;

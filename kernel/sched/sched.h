@@ -32,6 +32,7 @@ struct sched_cpu {
     unsigned ready_mask;
     unsigned id;
     uint64_t ticks, idle_ticks; /* timer ticks taken, and those that found it idle */
+    bool woken;                 /* sent a wake-up it has not acted on yet */
     struct thread idle;         /* its boot context, run when nothing else is */
 };
 
