@@ -631,6 +631,11 @@ static enum server_next handle(struct server_request *srq)
 int main(void)
 {
     mica_log_use(MICA_BOOT_CAP_LOG); /* our lines go in as they are */
+    /* The supervision thread and this one share the server table without
+     * locks (a restarted server must not ask for its capabilities before
+     * the table names it), as threads of one CPU: they stay on one (new
+     * threads inherit it); the tasks we start may run anywhere. */
+    (void)mica_thread_affinity(MICA_THREAD_SELF, 1);
     /* Before any handle comes in: only a screen answers as a RAM object. */
     struct mica_ram_info ri;
     screen_present = mica_ram_info(MICA_BOOT_CAP_SCREEN, &ri) == MICA_OK;

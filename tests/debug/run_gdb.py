@@ -144,7 +144,7 @@ echo ==end==\\n
         problems.append("mica task shell does not show the shell's stack down to main")
     kbt = text.split("==kernel-bt==")[-1].split("==kernel-end==")[0] \
         if "==kernel-bt==" in text else ""
-    if not re.search(r"in sys_debug_write .*\n.*in syscall_dispatch .*\n.*in syscall_frame_built", kbt) \
+    if not re.search(r"in sys_debug_write .*\n(.*in syscall_dispatch_locked .*\n)?.*in syscall_dispatch .*\n.*in syscall_frame_built", kbt) \
             or not re.search(r"\(user mode, from its trap frame\):\n.*in mica_raw_syscall", kbt) \
             or " in main + " not in kbt:
         problems.append("mica bt in the kernel does not go through the syscall into user frames")

@@ -32,7 +32,7 @@ STATES = {0: "free", 1: "ready", 2: "running", 3: "blocked", 4: "dead"}
 REASONS = {0: "", 1: "send", 2: "recv", 3: "reply", 4: "notify", 5: "sleep"}
 _loaded = {}  # server name -> its ELF, whose symbols gdb has
 # Where the kernel is entered from user mode (syscall.S, isr.S, fastpath*.S).
-ENTRIES = {"syscall_entry", "syscall_general", "syscall_frame_built", "isr_common",
+ENTRIES = {"syscall_entry", "syscall_general", "syscall_frame_built", "syscall_frame_built_locked", "isr_common",
            "fast_call", "fast_reply_recv", "fast_yield", "fast_notify_signal",
            "fast_notify_wait", "fast_fallback"}
 
@@ -60,8 +60,19 @@ def _task_named(name):
     return live[-1][0]
 
 
+def _cpu_index():
+    """The CPU gdb has selected: QEMU's gdbstub gives each CPU a thread, in
+    the order the kernel numbers them (arch_cpus[], percpu.c)."""
+    try:
+        n = gdb.selected_thread().num - 1
+    except (AttributeError, gdb.error):
+        n = 0
+    online = int(gdb.parse_and_eval("arch_cpus_online"))
+    return n if 0 <= n < online else 0
+
+
 def _current_thread():
-    return gdb.parse_and_eval("cpu0.current")
+    return gdb.parse_and_eval(f"arch_cpus[{_cpu_index()}].current")
 
 
 def _current_task_name():
@@ -178,7 +189,6 @@ class MicaTasks(gdb.Command):
         super().__init__("mica tasks", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
-        current = _u64(_current_thread())
         print(f"{'id':>4}  {'name':<16} {'state':<14} {'cpu':<4} {'cr3':<12} threads")
         for t, name in _tasks():
             threads = [t["threads"][k] for k in range(8) if _u64(t["threads"][k])]
@@ -191,7 +201,8 @@ class MicaTasks(gdb.Command):
                 state += f" ({reason})" if reason and state == "blocked" else ""
             else:
                 state = "?"
-            cpu = "0" if any(_u64(th) == current for th in threads) else "-"
+            running = [int(th["cpu"]) for th in threads if int(th["state"]) == 2]
+            cpu = ",".join(str(c) for c in running) if running else "-"
             print(f"{int(t['id']):>4}  {name:<16} {state:<14} {cpu:<4} "
                   f"{_u64(t['vm']):#012x} {len(threads)}")
 

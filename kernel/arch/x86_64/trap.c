@@ -156,6 +156,10 @@ static void user_iret_fault(const struct trap_frame *f)
 
 void trap_refuse_return(struct trap_frame *f)
 {
+    /* The way back may come from a fast path of fastpath_sched.S, which
+     * holds the kernel lock without having waited for the IPC fast paths
+     * of other CPUs (sched/lock.h): ending the task touches what they do. */
+    arch_fast_paths_wait();
     /* What SYSRET or IRETQ would have raised for this rip. */
     task_fault(VEC_GP, f->rip, 0, 0);
 }
