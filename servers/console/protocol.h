@@ -22,7 +22,6 @@
 #define MCR_DTR     0x01
 #define MCR_RTS     0x02
 #define MCR_OUT2    0x08 /* gates the UART interrupt onto the ISA IRQ line */
-#define MCR_LOOP    0x10 /* loopback: THR feeds RBR, nothing leaves the chip */
 #define LSR_DR      0x01 /* a byte is waiting in RBR */
 #define LSR_THRE    0x20 /* THR can take a byte */
 
