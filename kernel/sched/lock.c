@@ -36,4 +36,6 @@ void kernel_enter(void)
     struct thread *t = arch_current();
     if (t && t->state == THREAD_DEAD)
         sched_block(); /* its task is gone: nothing to go back to */
+    if (t && t->task && !((t->affinity >> arch_cpu_id()) & 1))
+        sched_yield(); /* pinned elsewhere meanwhile: on there first */
 }

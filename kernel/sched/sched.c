@@ -303,7 +303,9 @@ bool sched_set_affinity(struct thread *t, unsigned mask)
         sched_remove(t);
         make_ready(t, -1);
     } else if (t->state == THREAD_RUNNING && t != arch_current()) {
-        arch_cpu_wake(t->cpu); /* it leaves that CPU at the interrupt */
+        /* Out of user mode there before we return: it moves in
+         * kernel_enter, before it can block on that CPU in a fast path. */
+        arch_cpu_leave_user(t->cpu);
     } else if (t == arch_current()) {
         sched_yield(); /* back here on a CPU of the new mask */
     }
