@@ -323,7 +323,8 @@ struct mica_task_info {
 };
 enum { MICA_TASK_RUNNING = 1, MICA_TASK_BLOCKED = 2, MICA_TASK_DEAD = 3 };
 
-/* SYS_TRACE: the IPC flight recorder, one ring of events per CPU, off at
+/* SYS_TRACE: the IPC flight recorder, one ring of events for all CPUs
+ * (each event names its CPU), off at
  * boot. MICA_TRACE_ON empties the ring and records from then on (the
  * kernel's fast paths are left for the general path meanwhile, so every
  * event passes one place); MICA_TRACE_OFF stops; MICA_TRACE_READ copies

@@ -28,6 +28,12 @@
  *      message registers passed through untouched (rsi = info, rdx r10 r8
  *      r9 = words), rdi = the badge (0 for a reply) and rax = MICA_OK.
  *
+ * CALL and REPLY_RECV take no kernel lock (fastpath.inc FAST_ENTER; the
+ * design is docs/architecture.md, "SMP"): they touch only threads of this
+ * CPU, this CPU's state, and an endpoint's receiver queue, where a
+ * receiver is taken only by its own CPU and an empty queue is claimed
+ * with `lock cmpxchg`.
+ *
  * Every way a running thread stops sets its saved_rsp: arch_switch (the
  * general path) to its kernel context, the fast paths to 0 (its frame).
  * A thread the fast path resumes straight to user mode may keep a stale

@@ -1,9 +1,8 @@
 /*
- * Bringing up the other CPUs (smp.c, ap_boot.S). The first step of SMP:
- * every CPU the ACPI MADT lists is started (INIT-SIPI-SIPI, SDM Vol. 3A
- * §8.4.4) into long mode and reported online; the application processors
- * then wait, interrupts off, and run no tasks yet: the scheduler is still
- * the boot CPU's alone.
+ * Bringing up the other CPUs (smp.c, ap_boot.S): every CPU the ACPI MADT
+ * lists is started (INIT-SIPI-SIPI, SDM Vol. 3A §8.4.4) into long mode,
+ * reported online, and joins the scheduler once the boot CPU starts it
+ * (docs/architecture.md, "SMP").
  */
 #ifndef MICA_ARCH_X86_64_SMP_H
 #define MICA_ARCH_X86_64_SMP_H
