@@ -1134,7 +1134,8 @@ def parse_args(argv):
     parser.add_argument("--firmware", choices=["bios", "uefi"], default="bios")
     parser.add_argument("--memory", default="128M")
     parser.add_argument("--cpu", default="max")
-    parser.add_argument("--smp", type=int, default=1)
+    parser.add_argument("--smp", default="1",
+                        help="QEMU's -smp: a count, or a topology such as 12,sockets=2,cores=6")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole run")
     parser.add_argument("--qemu", default="qemu-system-x86_64")
     parser.add_argument("--ovmf-code", default="/usr/share/OVMF/OVMF_CODE.fd")

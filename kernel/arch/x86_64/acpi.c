@@ -136,12 +136,14 @@ static const uint8_t *find_fadt(const uint8_t *rsdp, size_t rsdp_len)
  * capable) and Processor Local x2APIC entries (type 9, length 16: two
  * reserved bytes, the 32-bit x2APIC id, flags, ACPI uid; §5.2.12.12),
  * which firmware uses for ids of 255 and up, give the CPUs there are. A
- * CPU listed both ways counts once. */
+ * CPU listed both ways counts once. More are kept than the kernel runs
+ * (ARCH_MAX_CPUS), so that the boot can say how many it leaves unused. */
 #define MADT_ENTRIES      44
+#define MADT_CPUS_MAX     256
 #define MADT_LOCAL_APIC   0
 #define MADT_LOCAL_X2APIC 9
 
-static uint32_t cpu_apic[ARCH_MAX_CPUS];
+static uint32_t cpu_apic[MADT_CPUS_MAX];
 static unsigned cpus;
 
 static void add_cpu(uint32_t apic)
@@ -149,7 +151,7 @@ static void add_cpu(uint32_t apic)
     for (unsigned i = 0; i < cpus; i++)
         if (cpu_apic[i] == apic)
             return;
-    if (cpus < ARCH_MAX_CPUS)
+    if (cpus < MADT_CPUS_MAX)
         cpu_apic[cpus++] = apic;
 }
 

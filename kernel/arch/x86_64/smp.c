@@ -168,14 +168,22 @@ void smp_start(void)
         set_param(ap_param_efer, EFER_LME_BIT | (boot_nx ? EFER_NXE : 0));
         set_param(ap_param_entry, (uint64_t)ap_entry64);
     }
-    for (unsigned i = 0; i < n && online < ARCH_MAX_CPUS; i++) {
+    unsigned unused = 0;
+    for (unsigned i = 0; i < n; i++) {
         if (apic[i] == self)
             continue;
+        if (online == ARCH_MAX_CPUS) {
+            unused++;
+            continue;
+        }
         bool ok = start_ap(online, apic[i]);
         kprintf("mica: cpu id=%u apic=%u state=%s\n", online, apic[i],
                 ok ? "online" : "failed");
         online += ok;
         arch_cpus_online = online;
     }
+    if (unused)
+        kprintf("mica: smp cpus_unused=%u (the kernel runs at most %u)\n", unused,
+                ARCH_MAX_CPUS);
     kprintf("mica: smp cpus=%u\n", online);
 }
