@@ -6,4 +6,5 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     cmake make clang lld libclang-rt-14-dev \
     grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools \
-    qemu-system-x86 ovmf python3 librsvg2-bin gdb
+    qemu-system-x86 ovmf python3 librsvg2-bin gdb \
+    bochs bochs-term bochsbios vgabios

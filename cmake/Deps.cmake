@@ -19,6 +19,9 @@ mica_require_program(MICA_GRUB_MKRESCUE grub-mkrescue grub-common)
 mica_require_program(MICA_XORRISO xorriso xorriso)
 mica_require_program(MICA_MFORMAT mformat mtools)
 mica_require_program(MICA_QEMU qemu-system-x86_64 qemu-system-x86)
+# Bochs runs what QEMU's TCG does not: x2APIC, Intel's debug-trap timing.
+mica_require_program(MICA_BOCHS bochs "bochs bochs-term")
+mica_require_path(/usr/share/bochs/BIOS-bochs-latest bochsbios "the Bochs BIOS")
 mica_require_path(/usr/lib/grub/i386-pc/multiboot2.mod grub-pc-bin "GRUB's BIOS modules")
 mica_require_path(/usr/lib/grub/x86_64-efi/multiboot2.mod grub-efi-amd64-bin
     "GRUB's UEFI modules")

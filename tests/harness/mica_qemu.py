@@ -784,6 +784,8 @@ def _die_with_parent_hook():
 class Qemu:
     """A running QEMU whose serial port is its stdin/stdout."""
 
+    name = "QEMU"  # in the Runner's messages (mica_bochs.py has another)
+
     def __init__(self, cmd, console):
         self.console = console
         self.stderr = tempfile.TemporaryFile()
@@ -914,14 +916,14 @@ class Runner:
                 self.log_step(step, repr(exp.matched_line))
                 return
             if self.qemu.exited():
-                raise StepFailure(f"QEMU exited (status {self.qemu.proc.returncode}) "
+                raise StepFailure(f"{self.qemu.name} exited (status {self.qemu.proc.returncode}) "
                                   f"before {step} matched ({exp.found} of {exp.count} seen)")
             self.qemu.pump(min(0.1, self.deadline - time.monotonic()))
 
     def wait_exit(self, step):
         next_read = time.monotonic()
         while not self.qemu.exited():
-            self.check_alive(f"QEMU to exit ({step})")
+            self.check_alive(f"{self.qemu.name} to exit ({step})")
             if self.reader and time.monotonic() >= next_read:
                 # Keep the last screen for the report, --log and --screenshot.
                 self.read_screen(quiet=True)
@@ -929,9 +931,9 @@ class Runner:
             self.qemu.pump(min(0.1, self.deadline - time.monotonic()))
         check_violation(self.console)
         status = self.qemu.proc.returncode
-        self.log_step(step, f"QEMU exit status {status}")
+        self.log_step(step, f"{self.qemu.name} exit status {status}")
         if step.code is not None and status != step.code:
-            raise StepFailure(f"QEMU exit status {status}, expected {step.code}")
+            raise StepFailure(f"{self.qemu.name} exit status {status}, expected {step.code}")
 
     def run(self, steps):
         actions = {"expect": self.expect, "send": self.send, "exit": self.wait_exit,

@@ -112,7 +112,15 @@ enum sec_edge {
     EDGE_MOVSS_TF_MID, /* any: TF, mov ss shadow and syscall in the middle */
     EDGE_FALL_OFF,     /* secedge: the last instruction is a nop */
     EDGE_TF_LAST,      /* secedge: TF set, the nop traps (#DB) past the end */
+    /* Debug traps carried into the kernel (suite/attack_dbtrap.c), any: */
+    EDGE_MOVSS_TF_KRSP, /* TF and rsp (a kernel address) set by IRETQ, then
+                           mov ss shadow and syscall */
+    EDGE_MOVSS_TF_INT3, /* TF, mov ss shadow, then int3 (a #GP: DPL 0) */
 };
+
+/* The rsp of EDGE_MOVSS_TF_KRSP: in the kernel's text (linked at
+ * 0xffffffff80100000), which a write in ring 0 must never reach. */
+#define SEC_KERNEL_RSP 0xffffffff80101000ull
 
 /* The last user page, where the peer's edge code lives. */
 #define SEC_EDGE_PAGE 0x00007ffffffff000ull

@@ -5,8 +5,7 @@
 #ifndef MICA_ARCH_X86_64_CPU_H
 #define MICA_ARCH_X86_64_CPU_H
 
-#include <stdint.h>
-
+/* The numbers are for assembly too (isr.S); the rest is C's. */
 #define MSR_APIC_BASE      0x1b
 #define MSR_EFER           0xc0000080
 #define MSR_STAR           0xc0000081
@@ -27,6 +26,9 @@
 #define CR4_SMAP       (1ull << 21)
 #define EFER_SCE       (1ull << 0)
 #define EFER_NXE       (1ull << 11)
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -95,6 +97,21 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* DR6, the debug status (SDM Vol. 3B §18.2.3): BS, a single-step trap;
+ * the value with nothing recorded, which the CPU never writes back. */
+#define DR6_BS    (1ull << 14)
+#define DR6_CLEAR 0xffff0ff0ull
+static inline uint64_t read_dr6(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%dr6, %0" : "=r"(v));
+    return v;
+}
+static inline void write_dr6(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%dr6" : : "r"(v));
+}
+
 static inline void invlpg(uint64_t va)
 {
     __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
@@ -103,5 +120,7 @@ static inline void cpu_pause(void)
 {
     __asm__ volatile("pause");
 }
+
+#endif
 
 #endif

@@ -56,7 +56,7 @@ void gdt_init(void)
     gdt[2] = DESC_KDATA;
     gdt[3] = DESC_UDATA;
     gdt[4] = DESC_UCODE;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < IST_COUNT; i++)
         tss->ist[i] = (uint64_t)&c->ist[i][IST_STACK_SIZE];
     tss->iomap_base = sizeof(c->tss); /* past the limit: ring 3 has no port access */
     c->tss.end = 0xff;

@@ -14,6 +14,8 @@
 #define IST_DOUBLE_FAULT  1
 #define IST_NMI           2
 #define IST_MACHINE_CHECK 3
+#define IST_DEBUG         4 /* #DB: see isr.S, isr_debug */
+#define IST_COUNT         4
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>

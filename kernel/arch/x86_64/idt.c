@@ -1,7 +1,8 @@
 /*
  * The IDT: 256 interrupt gates pointing at the stubs of isr.S. Interrupt
  * gates (not trap gates) so that IF is clear on entry (SDM Vol. 3A §6.12.1.3).
- * #DF, NMI and #MC switch to their own IST stacks.
+ * #DF, NMI, #MC and #DB switch to their own IST stacks (#DB: isr.S,
+ * isr_debug).
  */
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
@@ -43,6 +44,7 @@ void idt_init(void)
     set_gate(2, IST_NMI);
     set_gate(8, IST_DOUBLE_FAULT);
     set_gate(18, IST_MACHINE_CHECK);
+    set_gate(VEC_DB, IST_DEBUG);
 
     idt_load();
 }

@@ -6,10 +6,12 @@
  * Two ways in (SDM Vol. 3A §11.12): xAPIC mode, the registers as memory
  * at the APIC base; x2APIC mode, the same registers as MSRs 0x800 +
  * offset / 16, with a 32-bit APIC id and a one-write 64-bit ICR. The
- * kernel uses x2APIC mode when the firmware left the boot CPU in it (it
- * cannot go back to xAPIC without disabling the APIC, §11.12.5) and puts
- * every other CPU in the same mode; else xAPIC, which every x86_64 CPU
- * has and which needs no more for up to 255 APIC ids.
+ * kernel uses x2APIC mode where the CPU has it (CPUID.01H:ECX bit 21,
+ * §11.12.1), or where the firmware left the boot CPU in it (there is no
+ * way back to xAPIC without disabling the APIC, §11.12.5), and puts every
+ * other CPU in the same mode; else xAPIC, which every x86_64 CPU has.
+ * QEMU's TCG has no x2APIC: the boot tests under Bochs run this mode
+ * (tests/boot, boot.bochs_x2apic).
  */
 #include "arch/x86_64/lapic.h"
 
@@ -17,11 +19,12 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 
-#define APIC_BASE_ENABLE (1ull << 11)
-#define APIC_BASE_EXTD   (1ull << 10) /* x2APIC mode */
-#define APIC_BASE_ADDR   0xfffff000ull
-#define X2APIC_MSR       0x800u
-#define X2APIC_ICR       0x830u
+#define APIC_BASE_ENABLE  (1ull << 11)
+#define APIC_BASE_EXTD    (1ull << 10) /* x2APIC mode */
+#define APIC_BASE_ADDR    0xfffff000ull
+#define X2APIC_MSR        0x800u
+#define X2APIC_ICR        0x830u
+#define CPUID1_ECX_X2APIC (1u << 21)
 
 #define REG_EOI        0x0b0
 #define REG_SVR        0x0f0
@@ -57,7 +60,9 @@ void lapic_init(void)
     uint64_t base = rdmsr(MSR_APIC_BASE);
     static bool decided;
     if (!decided) {
-        x2apic = (base & APIC_BASE_EXTD) != 0;
+        uint32_t r[4];
+        cpuid(1, 0, r);
+        x2apic = (base & APIC_BASE_EXTD) || (r[2] & CPUID1_ECX_X2APIC);
         decided = true;
     }
     /* Enabled first, then x2APIC mode: the one order §11.12.5 allows. */

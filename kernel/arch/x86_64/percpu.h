@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "arch.h"
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/ioport.h"
 
 struct thread;
@@ -83,7 +84,7 @@ struct cpu {
      * for what. */
     uint64_t request_vm;
     void *request_fpu;
-    uint8_t ist[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+    uint8_t ist[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
 };
 _Static_assert(offsetof(struct cpu, kernel_rsp) == CPU_KERNEL_RSP, "CPU_KERNEL_RSP");
 _Static_assert(offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "CPU_USER_RSP");

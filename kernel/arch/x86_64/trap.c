@@ -171,6 +171,32 @@ void fast_refuse_return(struct trap_frame *f)
     trap_refuse_return(f);
 }
 
+extern char syscall_entry[], isr_stubs[];
+
+/* Whether rip is the first instruction of a way into the kernel: the
+ * syscall entry or an interrupt stub (16 bytes each, isr.S). */
+static bool kernel_entry_start(uint64_t rip)
+{
+    uint64_t stubs = (uint64_t)isr_stubs;
+    if (rip == (uint64_t)syscall_entry)
+        return true;
+    return rip >= stubs && rip < stubs + 256 * 16 && (rip - stubs) % 16 == 0;
+}
+
+/* #DB in ring 0, from isr.S (isr_debug, on its IST stack, GS the kernel's
+ * by now): a task's single-step trap carried into the kernel by a mov ss
+ * or pop ss shadow, on the first instruction of an entry. It is dropped:
+ * the entry goes on as if it had not come (TF is clear in the kernel:
+ * FMASK, interrupt gates). Any other #DB in ring 0 is a kernel bug. */
+void trap_kernel_debug(struct trap_frame *f)
+{
+    uint64_t dr6 = read_dr6();
+    write_dr6(DR6_CLEAR); /* the CPU never clears it (SDM Vol. 3B §18.2.3) */
+    if ((dr6 & DR6_BS) && kernel_entry_start(f->rip))
+        return;
+    kernel_exception(f);
+}
+
 static void trap_handle(struct trap_frame *f)
 {
     if (f->vector < 32) {

@@ -5,6 +5,21 @@
 #ifndef MICA_ARCH_X86_64_TRAP_H
 #define MICA_ARCH_X86_64_TRAP_H
 
+/* Exceptions (SDM Vol. 3A §6.15) the trap code tells apart. */
+#define VEC_DB 1  /* debug: single step (isr.S, isr_debug) */
+#define VEC_NM 7  /* device not available: lazy FPU switch */
+#define VEC_NP 11 /* segment not present */
+#define VEC_SS 12 /* stack-segment fault */
+#define VEC_GP 13 /* general protection */
+#define VEC_PF 14 /* page fault */
+
+#define VEC_TIMER       0x20
+#define VEC_PIC_BASE    0x30 /* legacy IRQ n arrives at 0x30 + n */
+#define VEC_IPI_WAKE    0xf0 /* another CPU made a thread ready here */
+#define VEC_IPI_REQUEST 0xf1 /* ipi.c: a request of the kernel lock's holder */
+#define VEC_SPURIOUS    0xff
+
+#ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,22 +43,11 @@ _Static_assert(offsetof(struct trap_frame, rflags) == FRAME_RFLAGS,
 _Static_assert(offsetof(struct trap_frame, rsp) == FRAME_RSP, "frame.h FRAME_RSP");
 _Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame.h FRAME_SIZE");
 
-/* Exceptions (SDM Vol. 3A §6.15) the trap code tells apart. */
-#define VEC_NM 7  /* device not available: lazy FPU switch */
-#define VEC_NP 11 /* segment not present */
-#define VEC_SS 12 /* stack-segment fault */
-#define VEC_GP 13 /* general protection */
-#define VEC_PF 14 /* page fault */
-
-#define VEC_TIMER       0x20
-#define VEC_PIC_BASE    0x30 /* legacy IRQ n arrives at 0x30 + n */
-#define VEC_IPI_WAKE    0xf0 /* another CPU made a thread ready here */
-#define VEC_IPI_REQUEST 0xf1 /* ipi.c: a request of the kernel lock's holder */
-#define VEC_SPURIOUS    0xff
-
 void idt_init(void);
 void idt_load(void); /* the same table on another CPU (smp.c) */
 void trap_dispatch(struct trap_frame *f);
+/* #DB taken in ring 0 (isr.S, isr_debug). */
+void trap_kernel_debug(struct trap_frame *f);
 /* From syscall.S and isr.S: the frame would leave for user mode with a rip
  * outside the user half; ends the task (never returns). */
 __attribute__((noreturn)) void trap_refuse_return(struct trap_frame *f);
@@ -53,5 +57,6 @@ __attribute__((noreturn)) void fast_refuse_return(struct trap_frame *f);
 /* Handler for a device vector (>= 32), installed by the owning driver. */
 typedef void (*irq_handler_fn)(struct trap_frame *f);
 void trap_set_handler(uint8_t vector, irq_handler_fn fn);
+#endif
 
 #endif

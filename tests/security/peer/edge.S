@@ -21,6 +21,7 @@
 #define SYS_YIELD       1
 #define SYS_NOTIFY_WAIT 9
 #define RFLAGS_TF       0x100
+#define SEC_KERNEL_RSP  0xffffffff80101000 /* sec.h */
 
     .section .edge, "ax"
 edge_start:
@@ -125,6 +126,46 @@ edge_movss_tf_mid:
     popfq
     movl %ecx, %ss
     syscall
+    nop
+1:  jmp 1b
+
+    /* CVE-2018-8897 with the stack pointer aimed at the kernel: IRETQ sets
+     * TF and rsp at once (the trap comes after the instruction after it,
+     * the mov ss, whose shadow carries it over the syscall), so the
+     * kernel's entry starts with a debug trap pending and rsp in the
+     * kernel's text, where a #DB frame pushed without a stack switch would
+     * land (or fault, killing the kernel). Back in user mode, TF traps
+     * after the nop and the task is killed. */
+    .globl edge_movss_tf_krsp
+edge_movss_tf_krsp:
+    movl %ss, %ecx
+    movabsq $SEC_KERNEL_RSP, %rdx
+    leaq 2f(%rip), %rsi
+    pushq %rcx            /* ss */
+    pushq %rdx            /* rsp */
+    pushfq
+    orq $RFLAGS_TF, (%rsp)
+    movl %cs, %edi
+    pushq %rdi            /* cs */
+    pushq %rsi            /* rip */
+    movl $SYS_YIELD, %eax
+    iretq
+2:  movl %ecx, %ss
+    syscall
+    nop
+1:  jmp 1b
+
+    /* The same trap over an int3, which ring 3 may not raise (every gate
+     * is DPL 0): the #GP it becomes enters the kernel with the trap
+     * pending on the first instruction of the stub, the user's GS loaded. */
+    .globl edge_movss_tf_int3
+edge_movss_tf_int3:
+    movl %ss, %ecx
+    pushfq
+    orq $RFLAGS_TF, (%rsp)
+    popfq
+    movl %ecx, %ss
+    int3
     nop
 1:  jmp 1b
 

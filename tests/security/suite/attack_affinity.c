@@ -18,8 +18,8 @@ KTEST(affinity, only_own_threads_and_real_cpus)
     for (uint64_t k = 0; k < 8; k++)
         if (me.thread_cpu[k] == MICA_CPU_NONE)
             KT_STATUS(mica_thread_affinity(k, MICA_CPUS_ALL), MICA_EINVAL);
-    static const uint64_t past[] = {8, 9, 31, 64, 127, 128, 1000, 1ull << 32,
-                                    UINT64_MAX - 1};
+    static const uint64_t past[] = {
+        8, 9, 31, 64, 127, 128, 1000, 1ull << 32, UINT64_MAX - 1};
     for (unsigned i = 0; i < sizeof(past) / sizeof(past[0]); i++)
         KT_STATUS(mica_thread_affinity(past[i], MICA_CPUS_ALL), MICA_EINVAL);
     unsigned cpus = 0;

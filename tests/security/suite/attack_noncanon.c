@@ -31,59 +31,42 @@
 
 #include "secsuite.h"
 
-static void edge_attack(const char *module, enum sec_edge which)
-{
-    struct peer *p = peer_start(module);
-    KT_ASSERT(p);
-    KT_OK(peer_do(p, CMD_WATCHDOG, 0, 4000, 0, 0, NULL));
-    KT_OK(peer_do(p, CMD_EDGE, 0, which, 0, 0, NULL)); /* "on my way" */
-    struct mica_msg r;
-    long st = peer_wait(p, &r, SEC_DEATH_MS);
-    if (st == MICA_OK)
-        kt_fail(__FILE__, __LINE__, "the peer came back from the edge: %lld %lld",
-                (long long)r.w[1], (long long)r.w[2]);
-    KT_STATUS(st, MICA_EDEAD);
-    KT_ASSERT(!p->watchdog); /* killed by the kernel, not by its own timer */
-    KT_ASSERT(!peer_alive(p));
-    KT_OK(sec_system_answers());
-}
-
 KTEST(noncanon, syscall_returns_past_user_half)
 {
-    edge_attack(SEC_PEER, EDGE_SYSCALL);
+    peer_edge_attack(SEC_PEER, EDGE_SYSCALL);
 }
 
 KTEST(noncanon, blocked_syscall_woken_by_timer_returns_past_user_half)
 {
-    edge_attack(SEC_PEER, EDGE_SYSCALL_WAIT);
+    peer_edge_attack(SEC_PEER, EDGE_SYSCALL_WAIT);
 }
 
 KTEST(noncanon, movss_shadow_syscall_at_edge)
 {
-    edge_attack(SEC_PEER, EDGE_MOVSS);
+    peer_edge_attack(SEC_PEER, EDGE_MOVSS);
 }
 
 KTEST(noncanon, movss_shadow_single_step_syscall_at_edge)
 {
-    edge_attack(SEC_PEER, EDGE_MOVSS_TF);
+    peer_edge_attack(SEC_PEER, EDGE_MOVSS_TF);
 }
 
 KTEST(noncanon, single_step_syscall)
 {
-    edge_attack(SEC_PEER, EDGE_TF_SYSCALL);
+    peer_edge_attack(SEC_PEER, EDGE_TF_SYSCALL);
 }
 
 KTEST(noncanon, movss_shadow_single_step_syscall)
 {
-    edge_attack(SEC_PEER, EDGE_MOVSS_TF_MID);
+    peer_edge_attack(SEC_PEER, EDGE_MOVSS_TF_MID);
 }
 
 KTEST(noncanon, fall_off_user_half)
 {
-    edge_attack(SEC_EDGE, EDGE_FALL_OFF);
+    peer_edge_attack(SEC_EDGE, EDGE_FALL_OFF);
 }
 
 KTEST(noncanon, single_step_trap_past_user_half)
 {
-    edge_attack(SEC_EDGE, EDGE_TF_LAST);
+    peer_edge_attack(SEC_EDGE, EDGE_TF_LAST);
 }

@@ -297,6 +297,23 @@ long sec_system_answers(void)
     return mem_stats(&stats);
 }
 
+void peer_edge_attack(const char *module, enum sec_edge which)
+{
+    struct peer *p = peer_start(module);
+    KT_ASSERT(p);
+    KT_OK(peer_do(p, CMD_WATCHDOG, 0, 4000, 0, 0, NULL));
+    KT_OK(peer_do(p, CMD_EDGE, 0, which, 0, 0, NULL)); /* "on my way" */
+    struct mica_msg r;
+    long st = peer_wait(p, &r, SEC_DEATH_MS);
+    if (st == MICA_OK)
+        kt_fail(__FILE__, __LINE__, "the peer came back from the edge: %lld %lld",
+                (long long)r.w[1], (long long)r.w[2]);
+    KT_STATUS(st, MICA_EDEAD);
+    KT_ASSERT(!p->watchdog); /* killed by the kernel, not by its own timer */
+    KT_ASSERT(!peer_alive(p));
+    KT_OK(sec_system_answers());
+}
+
 uint64_t sec_kernel_kib(void)
 {
     struct mica_mem_info mi = {0};

@@ -98,6 +98,11 @@ long sec_crash_under_poller(const char *name, uint64_t index, struct mica_msg *p
  * memory server. MICA_OK or the first error. */
 long sec_system_answers(void);
 
+/* Has a fresh `module` peer run the edge code `which` (CMD_EDGE), which
+ * must end with the kernel killing it (not its watchdog), and the rest of
+ * the system still answering. */
+void peer_edge_attack(const char *module, enum sec_edge which);
+
 /* Kernel memory (SYS_MEM_INFO kernel_kib). */
 uint64_t sec_kernel_kib(void);
 /* The kernel frames in use by init's budget, its children's included
