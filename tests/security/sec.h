@@ -115,7 +115,6 @@ enum sec_edge {
     /* Debug traps carried into the kernel (suite/attack_dbtrap.c), any: */
     EDGE_MOVSS_TF_KRSP, /* TF and rsp (a kernel address) set by IRETQ, then
                            mov ss shadow and syscall */
-    EDGE_MOVSS_TF_INT3, /* TF, mov ss shadow, then int3 (a #GP: DPL 0) */
 };
 
 /* The rsp of EDGE_MOVSS_TF_KRSP: in the kernel's text (linked at

@@ -155,18 +155,4 @@ edge_movss_tf_krsp:
     nop
 1:  jmp 1b
 
-    /* The same trap over an int3, which ring 3 may not raise (every gate
-     * is DPL 0): the #GP it becomes enters the kernel with the trap
-     * pending on the first instruction of the stub, the user's GS loaded. */
-    .globl edge_movss_tf_int3
-edge_movss_tf_int3:
-    movl %ss, %ecx
-    pushfq
-    orq $RFLAGS_TF, (%rsp)
-    popfq
-    movl %ecx, %ss
-    int3
-    nop
-1:  jmp 1b
-
     .section .note.GNU-stack, "", @progbits

@@ -28,7 +28,7 @@
 /* Edge code (edge.S). */
 extern char edge_syscall[], edge_syscall_wait[], edge_movss_tf[], edge_movss[],
     edge_fall_off[], edge_tf_last[], edge_tf_syscall[], edge_movss_tf_mid[],
-    edge_movss_tf_krsp[], edge_movss_tf_int3[];
+    edge_movss_tf_krsp[];
 
 static uint64_t ctl, cmd_ep, wd_ntf;
 static volatile uint64_t wd_deadline;
@@ -572,9 +572,6 @@ static void do_edge(uint64_t which)
         break;
     case EDGE_MOVSS_TF_KRSP:
         to = edge_movss_tf_krsp;
-        break;
-    case EDGE_MOVSS_TF_INT3:
-        to = edge_movss_tf_int3;
         break;
     }
     if (!to || ntf <= 0) {

@@ -25,7 +25,9 @@
  * trap_return refuse it: trap_refuse_return), a CPU that raises #GP in
  * ring 0 panics here. QEMU's TCG does not: it lets IRETQ load the rip and
  * faults the fetch in user mode, with the same fault line, so under TCG
- * these pass with or without the check; on Intel hardware they tell.
+ * these pass with or without the check; on Intel hardware and under Bochs
+ * (security.bochs_smp2) they tell. There the TF variants also bring a
+ * debug trap into ring 0 on the syscall entry (the dbtrap suite).
  */
 #include <mica/syscall.h>
 
