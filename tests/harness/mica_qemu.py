@@ -28,6 +28,8 @@ The run is a list of ordered steps:
                              screen" below for what a row is and which rows
                              count
   --step screenshot=PATH     save the screen as a PNG now
+  --step qmp=COMMAND         run a QMP command without arguments now, e.g.
+                             qmp=inject-nmi (an NMI on every CPU)
 
 Forbidden patterns (default ^PANIC: and ^UBSAN:, both lifted by --allow-panic)
 fail the run as soon as a serial line matching one arrives (with --no-serial:
@@ -55,7 +57,7 @@ final screen text.
 
 Screen and keyboard go through QMP on a unix socket in a private temporary
 directory (-qmp unix:PATH,server=on,wait=off; 'qmp_capabilities' first),
-which the harness adds whenever a key, screen or screenshot step,
+which the harness adds whenever a key, screen, screenshot or qmp step,
 --screenshot or --no-serial is given (with or without serial).
 
 Reading the screen:
@@ -149,7 +151,7 @@ EGA_TEXT_BASE = 0xB8000
 EGA_COLS, EGA_ROWS = 80, 25
 FONT_WIDTH, FONT_HEIGHT = 8, 16
 SERIAL_KINDS = {"expect", "send"}
-QMP_KINDS = {"key", "screen", "screenshot"}
+QMP_KINDS = {"key", "screen", "screenshot", "qmp"}
 
 
 class StepFailure(Exception):
@@ -157,8 +159,8 @@ class StepFailure(Exception):
 
 
 class Step:
-    """One ordered step: kind is 'expect', 'send', 'exit', 'key', 'screen'
-    or 'screenshot'."""
+    """One ordered step: kind is 'expect', 'send', 'exit', 'key', 'screen',
+    'screenshot' or 'qmp'."""
 
     def __init__(self, kind, text, regex=None, count=1, code=None, payload=b"", keys=(),
                  path=None):
@@ -202,6 +204,10 @@ def parse_step(text):
         return Step("key", text, keys=keys)
     if kind == "screen":
         return Step("screen", text, regex=_compile(value))
+    if kind == "qmp":
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", value):
+            raise argparse.ArgumentTypeError(f"qmp= wants a QMP command name, got {value!r}")
+        return Step("qmp", text, path=value)
     if kind == "screenshot":
         if not value:
             raise argparse.ArgumentTypeError("screenshot= wants a file name")
@@ -937,7 +943,8 @@ class Runner:
 
     def run(self, steps):
         actions = {"expect": self.expect, "send": self.send, "exit": self.wait_exit,
-                   "key": self.key, "screen": self.screen, "screenshot": self.screenshot}
+                   "key": self.key, "screen": self.screen, "screenshot": self.screenshot,
+                   "qmp": self.qmp_command}
         for number, step in enumerate(steps, 1):
             try:
                 actions[step.kind](step)
@@ -959,6 +966,14 @@ class Runner:
             except QmpError as err:
                 raise StepFailure(f"send-key {'+'.join(chord)}: {err}") from None
             self.qemu.pump_until(time.monotonic() + KEY_DELAY)
+
+    def qmp_command(self, step):
+        self.check_alive(step)
+        try:
+            self.qemu.qmp.command(step.path)
+        except QmpError as err:
+            raise StepFailure(f"QMP {step.path}: {err}") from None
+        self.log_step(step)
 
     def qemu_gone(self, grace=1.0):
         """Whether QEMU has exited or does within grace seconds (it closes
@@ -1152,7 +1167,7 @@ def parse_args(argv):
                         help="Mica's font8x16.c, to read text off a framebuffer")
     parser.add_argument("--step", type=parse_step, action="append", default=[],
                         help="expect=REGEX | expect-count=N:REGEX | send=TEXT | exit=CODE|any"
-                             " | key=TEXT | screen=REGEX | screenshot=PATH")
+                             " | key=TEXT | screen=REGEX | screenshot=PATH | qmp=COMMAND")
     parser.add_argument("--forbid", action="append", default=[], type=_checked_regex,
                         help="fail as soon as a line matches (added to ^PANIC: and ^UBSAN:)")
     parser.add_argument("--allow-panic", action="store_true",

@@ -38,6 +38,8 @@ isr_stubs:
     pushq $vec
     .if vec == VEC_DB
     jmp isr_debug
+    .elseif vec == VEC_NMI
+    jmp isr_nmi
     .else
     jmp isr_common
     .endif
@@ -114,6 +116,33 @@ user_iret:
  * as if nothing had happened; the task's TF, saved in its rflags, traps
  * after its next instruction in user mode.
  */
+/* Calls `handler` with the frame and GS the kernel's, whatever CS says:
+ * swapgs unless IA32_GS_BASE holds a kernel-half address already, and the
+ * same swapgs again on the way back, which is IRETQ to where the trap came
+ * from. rbx (kept by the call) remembers the swap. */
+.macro PARANOID_CALL handler
+    PUSH_GPRS
+    cld
+    testb $1, smap_enabled(%rip)
+    jz 1f
+    clac
+1:  xorl %ebx, %ebx
+    movl $MSR_GS_BASE, %ecx
+    rdmsr
+    testl %edx, %edx
+    js 2f
+    swapgs
+    movl $1, %ebx
+2:  movq %rsp, %rdi
+    call \handler
+    testl %ebx, %ebx
+    jz 3f
+    swapgs
+3:  POP_GPRS
+    addq $16, %rsp
+    iretq
+.endm
+
 isr_debug:
     testb $3, FRAME_CS - FRAME_VECTOR(%rsp)
     jz 1f
@@ -131,26 +160,14 @@ isr_debug:
     movq %gs:CPU_USER_RSP, %rax
     swapgs
     jmp isr_common
-1:  PUSH_GPRS
-    cld
-    testb $1, smap_enabled(%rip)
-    jz 2f
-    clac
-2:  xorl %ebx, %ebx
-    movl $MSR_GS_BASE, %ecx
-    rdmsr
-    testl %edx, %edx
-    js 3f
-    swapgs
-    movl $1, %ebx
-3:  movq %rsp, %rdi
-    call trap_kernel_debug
-    testl %ebx, %ebx
-    jz 4f
-    swapgs
-4:  POP_GPRS
-    addq $16, %rsp
-    iretq
+1:  PARANOID_CALL trap_kernel_debug
+
+/* NMI, on its own IST stack (idt.c): it can arrive anywhere, also where
+ * CS and GS disagree (the first instruction of an entry, between the
+ * exit's swapgs and its SYSRET or IRETQ), and never blocks or switches
+ * threads: trap_nmi counts it, the timer tick reports it. */
+isr_nmi:
+    PARANOID_CALL trap_nmi
 
     /* From here and syscall.S: rsp = a frame whose user rip lies outside
      * the user half, GS = the kernel's. */

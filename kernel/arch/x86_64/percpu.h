@@ -80,6 +80,8 @@ struct cpu {
     const struct arch_io_bitmap *io_loaded; /* the map in this TSS, if any */
     bool io_enabled;                        /* iomap_base points at it */
     uint64_t ticks;                         /* timer ticks taken */
+    uint32_t nmis;                          /* NMIs taken (trap.c) */
+    uint32_t nmis_reported;                 /* of those, reported */
     /* A request of the lock holder (ipi.c): what (`request`, above), and
      * for what. */
     uint64_t request_vm;

@@ -68,6 +68,7 @@ static void timer_tick(struct trap_frame *f)
     if (arch_cpu_id() == 0)
         ticks++;
     lapic_eoi();
+    trap_nmi_report();
     sched_tick();
 }
 

@@ -197,6 +197,27 @@ void trap_kernel_debug(struct trap_frame *f)
     kernel_exception(f);
 }
 
+/* An NMI: a watchdog, a hypervisor's "inject NMI", a chipset's error
+ * signal. It may have interrupted anything, the kernel lock's holder or
+ * kprintf among them, so it only counts; the task it interrupted goes on
+ * (before, an NMI in ring 3 killed it and one in ring 0 was a panic). */
+void trap_nmi(struct trap_frame *f)
+{
+    (void)f;
+    struct cpu *c = this_cpu();
+    __atomic_store_n(&c->nmis, c->nmis + 1, __ATOMIC_RELAXED);
+}
+
+void trap_nmi_report(void)
+{
+    struct cpu *c = this_cpu();
+    uint32_t n = __atomic_load_n(&c->nmis, __ATOMIC_RELAXED);
+    if (n == c->nmis_reported)
+        return;
+    c->nmis_reported = n;
+    kprintf("mica: nmi cpu=%u count=%u\n", c->id, n);
+}
+
 static void trap_handle(struct trap_frame *f)
 {
     if (f->vector < 32) {

@@ -6,12 +6,13 @@
 #define MICA_ARCH_X86_64_TRAP_H
 
 /* Exceptions (SDM Vol. 3A §6.15) the trap code tells apart. */
-#define VEC_DB 1  /* debug: single step (isr.S, isr_debug) */
-#define VEC_NM 7  /* device not available: lazy FPU switch */
-#define VEC_NP 11 /* segment not present */
-#define VEC_SS 12 /* stack-segment fault */
-#define VEC_GP 13 /* general protection */
-#define VEC_PF 14 /* page fault */
+#define VEC_DB  1  /* debug: single step (isr.S, isr_debug) */
+#define VEC_NMI 2  /* non-maskable interrupt (isr.S, isr_nmi) */
+#define VEC_NM  7  /* device not available: lazy FPU switch */
+#define VEC_NP  11 /* segment not present */
+#define VEC_SS  12 /* stack-segment fault */
+#define VEC_GP  13 /* general protection */
+#define VEC_PF  14 /* page fault */
 
 #define VEC_TIMER       0x20
 #define VEC_PIC_BASE    0x30 /* legacy IRQ n arrives at 0x30 + n */
@@ -48,6 +49,10 @@ void idt_load(void); /* the same table on another CPU (smp.c) */
 void trap_dispatch(struct trap_frame *f);
 /* #DB taken in ring 0 (isr.S, isr_debug). */
 void trap_kernel_debug(struct trap_frame *f);
+/* An NMI (isr.S, isr_nmi): counted on this CPU. */
+void trap_nmi(struct trap_frame *f);
+/* From this CPU's timer tick: a line for NMIs counted since the last. */
+void trap_nmi_report(void);
 /* From syscall.S and isr.S: the frame would leave for user mode with a rip
  * outside the user half; ends the task (never returns). */
 __attribute__((noreturn)) void trap_refuse_return(struct trap_frame *f);
