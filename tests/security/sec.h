@@ -112,6 +112,11 @@ enum sec_edge {
     EDGE_MOVSS_TF_MID, /* any: TF, mov ss shadow and syscall in the middle */
     EDGE_FALL_OFF,     /* secedge: the last instruction is a nop */
     EDGE_TF_LAST,      /* secedge: TF set, the nop traps (#DB) past the end */
+    EDGE_CALL,         /* secpeer: SYS_CALL there to our own server thread,
+                          which answers by the fast path */
+    EDGE_SIGNAL,       /* secpeer: NOTIFY_SIGNAL there (its fast path) */
+    EDGE_WAIT_PENDING, /* secpeer: NOTIFY_WAIT there with the bits pending
+                          (its fast path returns at once) */
     /* Debug traps carried into the kernel (suite/attack_dbtrap.c), any: */
     EDGE_MOVSS_TF_KRSP, /* TF and rsp (a kernel address) set by IRETQ, then
                            mov ss shadow and syscall */

@@ -18,10 +18,12 @@
  *
  * The middle-of-the-text variants do the same away from the edge.
  */
-#define SYS_YIELD       1
-#define SYS_NOTIFY_WAIT 9
-#define RFLAGS_TF       0x100
-#define SEC_KERNEL_RSP  0xffffffff80101000 /* sec.h */
+#define SYS_YIELD         1
+#define SYS_CALL          5
+#define SYS_NOTIFY_SIGNAL 8
+#define SYS_NOTIFY_WAIT   9
+#define RFLAGS_TF         0x100
+#define SEC_KERNEL_RSP    0xffffffff80101000 /* sec.h */
 
     .section .edge, "ax"
 edge_start:
@@ -40,6 +42,31 @@ edge_syscall_wait:
 #ifndef SEC_EDGE_NOP
     movl $SYS_NOTIFY_WAIT, %eax
     movl $30, %r12d
+    jmp edge_last
+#else
+    ud2
+#endif
+
+    /* rdi = an endpoint our server thread answers: the reply comes by
+     * the fast path (fastpath.S), which must refuse the return too. */
+    .globl edge_call
+edge_call:
+#ifndef SEC_EDGE_NOP
+    movl $SYS_CALL, %eax
+    xorl %esi, %esi       /* info: label 0, no words, no handle */
+    movq $2000, %r12      /* timeout, ms */
+    jmp edge_last
+#else
+    ud2
+#endif
+
+    /* rdi = our notification: the signal's fast path (fastpath_sched.S)
+     * returns to its caller at once. */
+    .globl edge_signal
+edge_signal:
+#ifndef SEC_EDGE_NOP
+    movl $SYS_NOTIFY_SIGNAL, %eax
+    movl $1, %esi
     jmp edge_last
 #else
     ud2

@@ -13,6 +13,11 @@
  *              same behind a mov ss shadow with and without TF set (the
  *              debug trap pending over the syscall), and TF or mov ss plus
  *              TF away from the edge.
+ *   fast paths a CALL there answered by the peer's own server thread (the
+ *              reply returns by fastpath.S), a NOTIFY_SIGNAL, and a
+ *              NOTIFY_WAIT with the bits already pending (both return at
+ *              once from fastpath_sched.S): each checks the return rip
+ *              itself.
  *   fault      falling off the end (the fetch at the non-canonical address
  *              faults) and a single-step trap (#DB) taken right after the
  *              last instruction, with the non-canonical rip in its frame.
@@ -41,6 +46,25 @@ KTEST(noncanon, syscall_returns_past_user_half)
 KTEST(noncanon, blocked_syscall_woken_by_timer_returns_past_user_half)
 {
     peer_edge_attack(SEC_PEER, EDGE_SYSCALL_WAIT);
+}
+
+/* The same by CALL, answered by the peer's own server thread: the reply
+ * returns through the fast path (fastpath.S, fast_refused). */
+KTEST(noncanon, fast_path_reply_returns_past_user_half)
+{
+    peer_edge_attack(SEC_PEER, EDGE_CALL);
+}
+
+/* The notification fast paths that return to their caller at once
+ * (fastpath_sched.S): a signal, and a wait whose bits are there. */
+KTEST(noncanon, fast_signal_returns_past_user_half)
+{
+    peer_edge_attack(SEC_PEER, EDGE_SIGNAL);
+}
+
+KTEST(noncanon, fast_wait_with_bits_returns_past_user_half)
+{
+    peer_edge_attack(SEC_PEER, EDGE_WAIT_PENDING);
 }
 
 KTEST(noncanon, movss_shadow_syscall_at_edge)
