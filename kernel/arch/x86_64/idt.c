@@ -42,7 +42,7 @@ void idt_init(void)
     for (int v = 0; v < 256; v++)
         set_gate(v, 0);
     set_gate(VEC_NMI, IST_NMI);
-    set_gate(8, IST_DOUBLE_FAULT);
+    set_gate(VEC_DF, IST_DOUBLE_FAULT);
     set_gate(18, IST_MACHINE_CHECK);
     set_gate(VEC_DB, IST_DEBUG);
 

@@ -40,6 +40,8 @@ isr_stubs:
     jmp isr_debug
     .elseif vec == VEC_NMI
     jmp isr_nmi
+    .elseif vec == VEC_DF
+    jmp isr_double_fault
     .else
     jmp isr_common
     .endif
@@ -168,6 +170,11 @@ isr_debug:
  * threads: trap_nmi counts it, the timer tick reports it. */
 isr_nmi:
     PARANOID_CALL trap_nmi
+
+/* #DF, on its own IST stack: the panic report, with the kernel's GS even
+ * if the fault it could not deliver came where CS and GS disagree. */
+isr_double_fault:
+    PARANOID_CALL trap_double_fault
 
     /* From here and syscall.S: rsp = a frame whose user rip lies outside
      * the user half, GS = the kernel's. */

@@ -87,7 +87,7 @@ __attribute__((noreturn)) static void kernel_exception(struct trap_frame *f)
     uint64_t cr2 = read_cr2();
     console_reclaim_screen();
     klog_take_back();
-    if ((f->vector == VEC_PF || f->vector == 8) && backtrace_is_stack_guard(cr2))
+    if ((f->vector == VEC_PF || f->vector == VEC_DF) && backtrace_is_stack_guard(cr2))
         kprintf("PANIC: kernel stack overflow (guard page %#llx hit), %s\n",
                 (unsigned long long)cr2, what);
     else
@@ -194,6 +194,14 @@ void trap_kernel_debug(struct trap_frame *f)
     write_dr6(DR6_CLEAR); /* the CPU never clears it (SDM Vol. 3B §18.2.3) */
     if ((dr6 & DR6_BS) && kernel_entry_start(f->rip))
         return;
+    kernel_exception(f);
+}
+
+/* A double fault is never the task's (SDM Vol. 3A §6.15, interrupt 8: an
+ * abort): the kernel could not deliver a fault, on a stack run out (the
+ * guard page) or worse. GS is the kernel's whatever the first fault hit. */
+void trap_double_fault(struct trap_frame *f)
+{
     kernel_exception(f);
 }
 

@@ -9,6 +9,7 @@
 #define VEC_DB  1  /* debug: single step (isr.S, isr_debug) */
 #define VEC_NMI 2  /* non-maskable interrupt (isr.S, isr_nmi) */
 #define VEC_NM  7  /* device not available: lazy FPU switch */
+#define VEC_DF  8  /* double fault (isr.S, isr_double_fault) */
 #define VEC_NP  11 /* segment not present */
 #define VEC_SS  12 /* stack-segment fault */
 #define VEC_GP  13 /* general protection */
@@ -49,6 +50,8 @@ void idt_load(void); /* the same table on another CPU (smp.c) */
 void trap_dispatch(struct trap_frame *f);
 /* #DB taken in ring 0 (isr.S, isr_debug). */
 void trap_kernel_debug(struct trap_frame *f);
+/* #DF (isr.S, isr_double_fault): the panic report. */
+__attribute__((noreturn)) void trap_double_fault(struct trap_frame *f);
 /* An NMI (isr.S, isr_nmi): counted on this CPU. */
 void trap_nmi(struct trap_frame *f);
 /* From this CPU's timer tick: a line for NMIs counted since the last. */
