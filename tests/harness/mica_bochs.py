@@ -4,9 +4,11 @@ steps of mica_qemu.py (expect=, expect-count=, send=, exit=).
 
 Why Bochs: QEMU's TCG has no x2APIC (CPUID.01H:ECX bit 21 stays clear),
 so the kernel's x2APIC mode (MSR registers, 32-bit ids, the one-write
-ICR) would never run in a test. Bochs emulates it on its Core i7 models,
-with several CPUs, under its own BIOS, which boots the hybrid ISO from
-the CD as a PC BIOS does.
+ICR) would never run in a test; nor does TCG deliver a debug trap in ring
+0 or fault SYSRET there as Intel CPUs do. Bochs emulates both on its
+Intel models (the default, tigerlake, also has SMEP and SMAP), with
+several CPUs, under its own BIOS, which boots the hybrid ISO from the CD
+as a PC BIOS does.
 
 The machine: an i440FX PC with the ISO on the first IDE channel's CD
 drive, --memory MiB, --cpus CPUs of --cpu-model, the display on Bochs's
@@ -271,8 +273,8 @@ def parse_args(argv):
     parser.add_argument("--vgabios", default="/usr/share/bochs/VGABIOS-lgpl-latest")
     parser.add_argument("--memory", type=int, default=128, help="MiB")
     parser.add_argument("--cpus", type=int, default=2)
-    parser.add_argument("--cpu-model", default="corei7_haswell_4770",
-                        help="a Bochs CPU model; the default has x2APIC")
+    parser.add_argument("--cpu-model", default="tigerlake",
+                        help="a Bochs CPU model; the default has x2APIC, SMEP and SMAP")
     parser.add_argument("--ips", type=int, default=100_000_000,
                         help="emulated instructions per emulated second")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole run")

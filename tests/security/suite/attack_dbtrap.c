@@ -21,9 +21,10 @@
  * peer at its IRETQ (a #PF on the user stack it pops, action=killed):
  * there this passes with or without the protection. Bochs (Intel's
  * behaviour) takes it: under security.bochs_smp2 the kernel without
- * isr_debug loses CPU 1 to a triple fault here (and first on
- * noncanon.single_step_syscall and the mov ss variants of noncanon), rip
- * in trap_dispatch reading the user's GS.
+ * isr_debug dies here (and first on noncanon.single_step_syscall and the
+ * mov ss variants of noncanon): on the corei7_haswell_4770 model CPU 1
+ * triple-faulted, rip in trap_dispatch reading the user's GS; on
+ * tigerlake (SMAP) it is a double-fault panic.
  */
 #include "secsuite.h"
 
