@@ -15,7 +15,9 @@
  * would land. The other ways in behind a shadow carry no trap: int n and
  * int3 from ring 3 fault (#GP: every gate is DPL 0), and the fault drops
  * the pending trap (so Bochs has it: an int3 variant passed without the
- * protection, and is not kept).
+ * protection, and is not kept); an int1 (ICEBP) there raises one #DB from
+ * ring 3, the pending trap merged into it (Bochs; QEMU raises #UD), an
+ * ordinary trap that kills the task with or without the protection.
  *
  * QEMU's TCG delivers no such trap in ring 0, and QEMU 7.2 even ends the
  * peer at its IRETQ (a #PF on the user stack it pops, action=killed):
