@@ -91,33 +91,6 @@ user_iret:
     addq $16, %rsp
     iretq
 
-/*
- * #DB, on its own IST stack (idt.c). A task can make a debug trap arrive
- * in ring 0: with TF set by popf, the single-step trap comes after the
- * next instruction; if that is a mov ss or pop ss, its shadow (SDM Vol. 3A
- * §6.8.3) carries the trap over the one after, and if that one is a
- * syscall, int n or int3, the trap is taken on the first instruction of
- * the kernel's entry (CVE-2018-8897): CS is the kernel's but GS is still
- * the user's, and after a syscall rsp is too, whatever the task left in
- * it. Without its own stack the CPU would push the #DB frame at that rsp,
- * anywhere in the kernel the task chose; without the check below the
- * handler would run with the task's GS as its per-CPU block.
- *
- * From ring 3 the trap is an ordinary one (a task single-stepping): the
- * frame moves from the IST stack to the thread's kernel stack, where the
- * CPU would have put it (rsp0, the same as CPU_KERNEL_RSP), and goes on
- * through isr_common as any trap from user mode, which may block or
- * switch threads there. CPU_USER_RSP is syscall_entry's scratch slot,
- * free here (interrupts are off, and no NMI handler uses it).
- *
- * From ring 0 it is one of those carried-over traps (the kernel sets no
- * breakpoint and never runs with TF): GS is the kernel's if IA32_GS_BASE
- * holds a kernel-half address (a task's GS base is always 0: thread.c),
- * else swapgs, and the same again on the way out; trap_kernel_debug checks
- * that the trap is what it must be and drops it. The entry then goes on
- * as if nothing had happened; the task's TF, saved in its rflags, traps
- * after its next instruction in user mode.
- */
 /* Calls `handler` with the frame and GS the kernel's, whatever CS says:
  * swapgs unless IA32_GS_BASE holds a kernel-half address already, and the
  * same swapgs again on the way back, which is IRETQ to where the trap came
@@ -145,6 +118,34 @@ user_iret:
     iretq
 .endm
 
+/*
+ * #DB, on its own IST stack (idt.c). A task can make a debug trap arrive
+ * in ring 0: with TF set by popf, the single-step trap comes after the
+ * next instruction; if that is a mov ss or pop ss, its shadow (SDM Vol. 3A
+ * §6.8.3) carries the trap over the one after, and if that one is a
+ * syscall (or an int n through a gate ring 3 may use: Mica has none), the
+ * trap is taken on the first instruction of the kernel's entry
+ * (CVE-2018-8897): CS is the kernel's but GS is still
+ * the user's, and after a syscall rsp is too, whatever the task left in
+ * it. Without its own stack the CPU would push the #DB frame at that rsp,
+ * anywhere in the kernel the task chose; without the check below the
+ * handler would run with the task's GS as its per-CPU block.
+ *
+ * From ring 3 the trap is an ordinary one (a task single-stepping): the
+ * frame moves from the IST stack to the thread's kernel stack, where the
+ * CPU would have put it (rsp0, the same as CPU_KERNEL_RSP), and goes on
+ * through isr_common as any trap from user mode, which may block or
+ * switch threads there. CPU_USER_RSP is syscall_entry's scratch slot,
+ * free here (interrupts are off, and no NMI handler uses it).
+ *
+ * From ring 0 it is one of those carried-over traps (the kernel sets no
+ * breakpoint and never runs with TF): GS is the kernel's if IA32_GS_BASE
+ * holds a kernel-half address (a task's GS base is always 0: thread.c),
+ * else swapgs, and the same again on the way out; trap_kernel_debug checks
+ * that the trap is what it must be and drops it. The entry then goes on
+ * as if nothing had happened; the task's TF, saved in its rflags, traps
+ * after its next instruction in user mode.
+ */
 isr_debug:
     testb $3, FRAME_CS - FRAME_VECTOR(%rsp)
     jz 1f
