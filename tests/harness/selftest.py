@@ -10,7 +10,8 @@ framebuffer drawn with that font and from VGA text memory, PPM parsing, the
 PNG writer, the screen-row matching and its scroll tracking, and the
 key-to-QKeyCode mapping; runs mica_qemu.py end to end against fake QEMUs
 (Python scripts: one speaking serial on stdin/stdout, one with no serial and
-a QMP socket with a screen and a keyboard); and checks that
+a QMP socket with a screen and a keyboard), and mica_bochs.py against a
+fake Bochs on its COM1 socket; and checks that
 make_bad_modules.py writes the intended ELF files.
 """
 
@@ -28,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import make_bad_modules as mbm  # noqa: E402
+import mica_bochs as mb  # noqa: E402
 import mica_qemu as mq  # noqa: E402
 
 import importlib.util  # noqa: E402
@@ -143,9 +145,13 @@ class StepParseTest(unittest.TestCase):
         step = mq.parse_step("expect-count=3:a:b")
         self.assertEqual((step.kind, step.count, step.regex.pattern), ("expect", 3, "a:b"))
 
+    def test_qmp_command(self):
+        step = mq.parse_step("qmp=inject-nmi")
+        self.assertEqual((step.kind, step.path), ("qmp", "inject-nmi"))
+
     def test_bad_steps(self):
         for text in ["expect", "bogus=1", "expect=(", "expect-count=x:a", "expect-count=0:a",
-                     "exit=no"]:
+                     "exit=no", "qmp=", "qmp=inject nmi", "qmp=Bad"]:
             with self.assertRaises(mq.argparse.ArgumentTypeError, msg=text):
                 mq.parse_step(text)
 
@@ -398,6 +404,73 @@ def read_png(data):
     assert len(raw) == stride * height
     assert all(raw[y * stride] == 0 for y in range(height))
     return width, height, b"".join(raw[y * stride + 1:(y + 1) * stride] for y in range(height))
+
+
+FAKE_BOCHS = """\
+import os, socket, sys
+rc = sys.argv[sys.argv.index("-f") + 1]
+with open(rc) as f:
+    conf = f.read()
+port = int(conf.split("dev=127.0.0.1:")[1].split()[0])
+mode = {mode!r}
+com1 = socket.create_connection(("127.0.0.1", port))
+com1.sendall(b"mica: lapic mode=x2apic\\r\\nmica> ")
+line = b""
+while not line.endswith(b"\\r"):
+    line += com1.recv(1)
+com1.sendall(line + b"\\nmica: power off\\r\\n")
+com1.close()
+if mode == "poweroff":
+    print("[ACPI  ] ACPI control: soft power off")
+sys.exit(1)
+"""
+
+
+class BochsEndToEndTest(unittest.TestCase):
+    """mica_bochs.py against a fake Bochs that connects to its COM1 socket
+    and, on 'halt', leaves as Bochs does on an ACPI power-off (status 1 and
+    its message) or as on a crash (status 1, no message)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.files = {}
+        for name in ("fake.iso", "bios", "vgabios"):
+            self.files[name] = os.path.join(self.tmp.name, name)
+            open(self.files[name], "w").close()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def harness(self, mode, *steps):
+        fake = os.path.join(self.tmp.name, "fake-bochs")
+        with open(fake, "w") as f:
+            f.write(f"#!{sys.executable}\n" + FAKE_BOCHS.format(mode=mode))
+        os.chmod(fake, 0o755)
+        cmd = [sys.executable, os.path.join(HERE, "mica_bochs.py"),
+               "--iso", self.files["fake.iso"], "--bios", self.files["bios"],
+               "--vgabios", self.files["vgabios"], "--bochs", fake, "--timeout", "10"]
+        for step in steps:
+            cmd += ["--step", step]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return result.returncode, result.stdout + result.stderr
+
+    SESSION = ("expect=^mica: lapic mode=x2apic$", "expect=^mica> ", r"send=halt\n",
+               "expect=^mica: power off", "exit=0")
+
+    def test_power_off_is_status_0(self):
+        status, out = self.harness("poweroff", *self.SESSION)
+        self.assertEqual(status, 0, out)
+        self.assertIn("Bochs exit status 0", out)
+
+    def test_other_exit_keeps_its_status(self):
+        status, out = self.harness("crash", *self.SESSION)
+        self.assertEqual(status, 1, out)
+        self.assertIn("Bochs exit status 1, expected 0", out)
+
+    def test_screen_steps_refused(self):
+        status, out = self.harness("poweroff", "screen=^mica> ")
+        self.assertEqual(status, 2, out)
+        self.assertIn("no screen or keyboard steps", out)
 
 
 class FontTest(unittest.TestCase):
