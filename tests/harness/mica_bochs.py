@@ -47,8 +47,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mica_qemu import (DEFAULT_FORBID, PANIC_FORBID, SEND_CHAR_DELAY, Console,  # noqa: E402
-                       Runner, StepFailure, _checked_regex, _die_with_parent_hook,
+from mica_qemu import (DEFAULT_FORBID, PANIC_FORBID, Console, Runner,  # noqa: E402
+                       SerialMachine, StepFailure, _checked_regex, _die_with_parent_hook,
                        final_checks, parse_step)
 
 BOCHS_STEPS = ("expect", "send", "exit")
@@ -103,9 +103,10 @@ class BochsProcess:
         return self.poll()
 
 
-class Bochs:
+class Bochs(SerialMachine):
     """A running Bochs whose COM1 is a TCP connection to this script; the
-    interface Runner expects of mica_qemu.Qemu (proc, pump, send, ...)."""
+    rest of what Runner expects (proc, exited, stop) as mica_qemu.Qemu has
+    it."""
 
     name = "Bochs"
 
@@ -142,43 +143,19 @@ class Bochs:
                 continue
         raise StepFailure(f"Bochs did not connect COM1 within {CONNECT_TIMEOUT:.0f} s")
 
-    def elapsed(self):
-        return time.monotonic() - self.start
-
-    def pump(self, timeout):
-        """Read whatever serial output arrives within timeout seconds."""
-        if self.eof:
-            time.sleep(max(0.0, min(timeout, 0.05)))
-            return
-        if not self.selector.select(max(0.0, timeout)):
-            return
+    def read_serial(self):
         try:
-            data = self.sock.recv(65536)
+            return self.sock.recv(65536)
         except BlockingIOError:
-            return
+            return None
         except OSError:
-            data = b""
-        if data:
-            self.console.feed(data)
-        else:
-            self.eof = True
-            self.console.finish()
+            return b""
 
-    def pump_until(self, when):
-        while True:
-            left = when - time.monotonic()
-            if left <= 0:
-                return
-            self.pump(left)
-
-    def send(self, payload, delay=SEND_CHAR_DELAY):
-        """Type payload one byte at a time, reading output meanwhile."""
-        for byte in payload:
-            try:
-                self.sock.sendall(bytes([byte]))
-            except OSError:
-                raise StepFailure("Bochs closed COM1") from None
-            self.pump_until(time.monotonic() + delay)
+    def write_serial(self, data):
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            raise StepFailure("Bochs closed COM1") from None
 
     def exited(self):
         if self.proc.poll() is None:

@@ -787,10 +787,50 @@ def _die_with_parent_hook():
     return hook
 
 
-class Qemu:
+class SerialMachine:
+    """What Runner needs of a running machine's serial port: reads into
+    console as they come, writes a byte at a time. A subclass sets name
+    (for messages), start, console, selector (registered for the port's
+    input), eof, and gives read_serial() (bytes, b"" at the end, None if
+    nothing is there after all) and write_serial(byte)."""
+
+    def elapsed(self):
+        return time.monotonic() - self.start
+
+    def pump(self, timeout):
+        """Read whatever serial output arrives within timeout seconds."""
+        if self.eof:
+            time.sleep(max(0.0, min(timeout, 0.05)))
+            return
+        if not self.selector.select(max(0.0, timeout)):
+            return
+        data = self.read_serial()
+        if data is None:
+            return
+        if data:
+            self.console.feed(data)
+        else:
+            self.eof = True
+            self.console.finish()
+
+    def pump_until(self, when):
+        while True:
+            left = when - time.monotonic()
+            if left <= 0:
+                return
+            self.pump(left)
+
+    def send(self, payload, delay=SEND_CHAR_DELAY):
+        """Type payload one byte at a time, reading output meanwhile."""
+        for byte in payload:
+            self.write_serial(bytes([byte]))
+            self.pump_until(time.monotonic() + delay)
+
+
+class Qemu(SerialMachine):
     """A running QEMU whose serial port is its stdin/stdout."""
 
-    name = "QEMU"  # in the Runner's messages (mica_bochs.py has another)
+    name = "QEMU"  # in the Runner's messages
 
     def __init__(self, cmd, console):
         self.console = console
@@ -817,42 +857,18 @@ class Qemu:
             raise StepFailure(str(err)) from None
         return self.qmp
 
-    def elapsed(self):
-        return time.monotonic() - self.start
-
-    def pump(self, timeout):
-        """Read whatever serial output arrives within timeout seconds."""
-        if self.eof:
-            time.sleep(max(0.0, min(timeout, 0.05)))
-            return
-        if not self.selector.select(max(0.0, timeout)):
-            return
+    def read_serial(self):
         try:
-            data = os.read(self.out_fd, 65536)
+            return os.read(self.out_fd, 65536)
         except BlockingIOError:
-            return
-        if data:
-            self.console.feed(data)
-        else:
-            self.eof = True
-            self.console.finish()
+            return None
 
-    def pump_until(self, when):
-        while True:
-            left = when - time.monotonic()
-            if left <= 0:
-                return
-            self.pump(left)
-
-    def send(self, payload, delay=SEND_CHAR_DELAY):
-        """Type payload one byte at a time, reading output meanwhile."""
-        for byte in payload:
-            try:
-                self.proc.stdin.write(bytes([byte]))
-                self.proc.stdin.flush()
-            except (BrokenPipeError, OSError):
-                raise StepFailure("QEMU stopped reading its serial input") from None
-            self.pump_until(time.monotonic() + delay)
+    def write_serial(self, data):
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise StepFailure("QEMU stopped reading its serial input") from None
 
     def exited(self):
         return self.eof and self.proc.poll() is not None
