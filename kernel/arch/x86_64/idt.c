@@ -19,14 +19,13 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate, SDM Vol. 3A §6.14.1");
 
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
-#define STUB_SIZE      16
 
 extern char isr_stubs[];
-static struct idt_gate idt[256];
+static struct idt_gate idt[ISR_VECTORS];
 
 static void set_gate(int vec, uint8_t ist)
 {
-    uint64_t addr = (uint64_t)isr_stubs + (uint64_t)vec * STUB_SIZE;
+    uint64_t addr = (uint64_t)isr_stubs + (uint64_t)vec * ISR_STUB_SIZE;
     idt[vec] = (struct idt_gate){
         .offset_lo = addr & 0xffff,
         .selector = SEL_KCODE,
@@ -39,7 +38,7 @@ static void set_gate(int vec, uint8_t ist)
 
 void idt_init(void)
 {
-    for (int v = 0; v < 256; v++)
+    for (int v = 0; v < ISR_VECTORS; v++)
         set_gate(v, 0);
     set_gate(VEC_NMI, IST_NMI);
     set_gate(VEC_DF, IST_DOUBLE_FAULT);

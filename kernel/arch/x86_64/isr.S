@@ -1,9 +1,9 @@
 /*
- * Interrupt and exception entry stubs. Every vector has a 16-byte stub at
- * isr_stubs + 16 * vector that makes the stack uniform (a zero where the CPU
- * pushes no error code, SDM Vol. 3A §6.13), pushes the vector number and
- * joins isr_common, which saves the general registers as a struct trap_frame
- * (trap.h) and calls trap_dispatch().
+ * Interrupt and exception entry stubs. Every vector has a stub at
+ * isr_stubs + ISR_STUB_SIZE * vector (trap.h) that makes the stack uniform
+ * (a zero where the CPU pushes no error code, SDM Vol. 3A §6.13), pushes
+ * the vector number and joins isr_common, which saves the general
+ * registers as a struct trap_frame (trap.h) and calls trap_dispatch().
  *
  * The way back to user mode, trap_return, is safe for any saved user
  * state. A user rip outside the user half never reaches IRETQ, which would
@@ -25,11 +25,12 @@
 
     .text
     .global isr_stubs
-    .balign 16
+    .balign ISR_STUB_SIZE
 isr_stubs:
     .set vec, 0
-    .rept 256
-    .balign 16
+    .rept ISR_VECTORS
+    /* where the IDT looks; the assembler refuses it if a stub ran longer */
+    .org isr_stubs + vec * ISR_STUB_SIZE, 0xcc
     /* Vectors with an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX. */
     .if (vec == 8) || (vec >= 10 && vec <= 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
     .else
@@ -125,11 +126,11 @@ user_iret:
  * §6.8.3) carries the trap over the one after, and if that one is a
  * syscall (or an int n through a gate ring 3 may use: Mica has none), the
  * trap is taken on the first instruction of the kernel's entry
- * (CVE-2018-8897): CS is the kernel's but GS is still
- * the user's, and after a syscall rsp is too, whatever the task left in
- * it. Without its own stack the CPU would push the #DB frame at that rsp,
- * anywhere in the kernel the task chose; without the check below the
- * handler would run with the task's GS as its per-CPU block.
+ * (CVE-2018-8897): CS is the kernel's but GS is still the user's, and
+ * after a syscall rsp is too, whatever the task left in it. Without its
+ * own stack the CPU would push the #DB frame at that rsp, anywhere in the
+ * kernel the task chose; without the check below the handler would run
+ * with the task's GS as its per-CPU block.
  *
  * From ring 3 the trap is an ordinary one (a task single-stepping): the
  * frame moves from the IST stack to the thread's kernel stack, where the

@@ -11,7 +11,7 @@
  * way back to xAPIC without disabling the APIC, §11.12.5), and puts every
  * other CPU in the same mode; else xAPIC, which every x86_64 CPU has.
  * QEMU's TCG has no x2APIC: the boot tests under Bochs run this mode
- * (tests/boot, boot.bochs_x2apic).
+ * (tests/boot, boot.bochs_x2apic_smp4).
  */
 #include "arch/x86_64/lapic.h"
 

@@ -174,13 +174,14 @@ void fast_refuse_return(struct trap_frame *f)
 extern char syscall_entry[], isr_stubs[];
 
 /* Whether rip is the first instruction of a way into the kernel: the
- * syscall entry or an interrupt stub (16 bytes each, isr.S). */
+ * syscall entry or an interrupt stub (isr.S). */
 static bool kernel_entry_start(uint64_t rip)
 {
     uint64_t stubs = (uint64_t)isr_stubs;
     if (rip == (uint64_t)syscall_entry)
         return true;
-    return rip >= stubs && rip < stubs + 256 * 16 && (rip - stubs) % 16 == 0;
+    return rip >= stubs && rip < stubs + ISR_VECTORS * ISR_STUB_SIZE &&
+           (rip - stubs) % ISR_STUB_SIZE == 0;
 }
 
 /* #DB in ring 0, from isr.S (isr_debug, on its IST stack, GS the kernel's

@@ -21,6 +21,11 @@
 #define VEC_IPI_REQUEST 0xf1 /* ipi.c: a request of the kernel lock's holder */
 #define VEC_SPURIOUS    0xff
 
+/* isr.S has one stub per vector, ISR_STUB_SIZE bytes apart from isr_stubs
+ * (the IDT's gates point at them: idt.c). */
+#define ISR_VECTORS   256
+#define ISR_STUB_SIZE 16
+
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>
